@@ -1,0 +1,91 @@
+"""Run a stage's ordered SQL models on a database connection.
+
+A stage is a folder ``sql/<stage>/`` of files ``NN_<name>.sql``, each holding one SELECT.
+Running the stage materialises every file, in file-name order, as table ``<stage>_<name>``
+in the run's database. Values reach SQL only as bound parameters (``$name``), never by
+formatting them into the text, and the SELECTs keep to constructs that SQLGlot can
+transpile to Spark SQL (tests/test_engine.py checks every model), so the same models can
+later run on Spark.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SQL_ROOT = Path(str(files("apmlab") / "sql"))
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_FILE = re.compile(r"^(\d+)_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    stage: str
+    name: str
+    path: Path
+
+    @property
+    def table(self) -> str:
+        return f"{self.stage}_{self.name}"
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text()
+
+    @property
+    def parameters(self) -> set[str]:
+        return set(_PARAM.findall(_strip_comments(self.sql)))
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def stages() -> list[str]:
+    return sorted(p.name for p in SQL_ROOT.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+def stage_models(stage: str) -> list[SqlModel]:
+    folder = SQL_ROOT / stage
+    if not folder.is_dir():
+        raise ValueError(f"no SQL stage named {stage!r} (known: {', '.join(stages())})")
+    models = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _FILE.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: SQL model files must be named NN_name.sql")
+        models.append(SqlModel(stage, match.group(2), path))
+    return models
+
+
+def connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    """Open the run database (DuckDB file, or memory)."""
+    return duckdb.connect(str(database))
+
+
+def run_stage(
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    params: Mapping[str, Any] | None = None,
+    on_model: Callable[[SqlModel], None] | None = None,
+) -> list[str]:
+    """Materialise every model of ``stage``; returns the tables written, in order."""
+    params = dict(params or {})
+    written = []
+    for model in stage_models(stage):
+        needed = model.parameters
+        missing = needed - params.keys()
+        if missing:
+            raise ValueError(f"{model.path.name}: no value for parameter(s) {sorted(missing)}")
+        if on_model:
+            on_model(model)
+        bound = {k: params[k] for k in needed}
+        con.execute(f'CREATE OR REPLACE TABLE "{model.table}" AS\n{model.sql}', bound or None)
+        written.append(model.table)
+    return written

@@ -1,0 +1,140 @@
+"""The canonical input layer: every source is converted into these four tables.
+
+Column names follow the Tuva Project input layer where it has one (eligibility,
+medical_claim), so analysts who know Tuva recognise them. docs/input_layer.md is the
+user-facing description; this module is the one definition the loader validates against.
+
+A column is *required* when the loader refuses a file without it; an optional column
+that is absent is added as NULL (or its stated default) so later stages can rely on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type: VARCHAR, DATE, DOUBLE, INTEGER, BOOLEAN
+    required: bool = False
+    default: str | None = None  # SQL literal used when an optional column is absent or NULL
+    doc: str = ""
+
+
+def _codes(prefix: str, n: int, doc: str) -> list[Column]:
+    return [Column(f"{prefix}_{i}", "VARCHAR", doc=doc if i == 1 else "") for i in range(1, n + 1)]
+
+
+ELIGIBILITY = [
+    Column("person_id", "VARCHAR", True, doc="Beneficiary identifier, stable across files."),
+    Column("birth_date", "DATE", True),
+    Column("death_date", "DATE"),
+    Column("gender", "VARCHAR", True, doc="'male', 'female' or 'unknown'."),
+    Column("race", "VARCHAR"),
+    Column("state", "VARCHAR", doc="Two-letter USPS code of residence."),
+    Column("county_fips", "VARCHAR", doc="Five-digit state+county FIPS code."),
+    Column("zip_code", "VARCHAR"),
+    Column("enrollment_start_date", "DATE", True),
+    Column("enrollment_end_date", "DATE", True),
+    Column("original_reason_entitlement_code", "VARCHAR", True,
+           doc="OREC: 0 old age, 1 disability, 2 ESRD, 3 disability and ESRD."),
+    Column("medicare_status_code", "VARCHAR", True,
+           doc="10 aged, 11 aged+ESRD, 20 disabled, 21 disabled+ESRD, 31 ESRD only."),
+    Column("dual_status_code", "VARCHAR", default="'00'",
+           doc="CMS dual code: 02/04/08 full benefit, 01/03/05/06 partial, 00/NA none."),
+    Column("part_a_flag", "BOOLEAN", default="TRUE"),
+    Column("part_b_flag", "BOOLEAN", default="TRUE"),
+    Column("hospice_flag", "BOOLEAN", default="FALSE"),
+    Column("long_term_institutional_flag", "BOOLEAN", default="FALSE"),
+]
+
+MEDICAL_CLAIM = [
+    Column("claim_id", "VARCHAR", True),
+    Column("claim_line_number", "INTEGER", True),
+    Column("claim_type", "VARCHAR", True, doc="'institutional', 'professional' or 'dme'."),
+    Column("person_id", "VARCHAR", True),
+    Column("claim_start_date", "DATE", True),
+    Column("claim_end_date", "DATE", True),
+    Column("admission_date", "DATE"),
+    Column("discharge_date", "DATE"),
+    Column("discharge_disposition_code", "VARCHAR"),
+    Column("bill_type_code", "VARCHAR",
+           doc="3 digits: 11x inpatient, 13x outpatient, 21x SNF, 32x/33x home health, "
+               "81x/82x hospice."),
+    Column("drg_code", "VARCHAR", doc="MS-DRG, 3 digits."),
+    Column("revenue_center_code", "VARCHAR", doc="4 digits, e.g. 0450 for the ED."),
+    Column("hcpcs_code", "VARCHAR"),
+    Column("place_of_service_code", "VARCHAR"),
+    Column("rendering_npi", "VARCHAR"),
+    Column("billing_npi", "VARCHAR"),
+    Column("billing_tin", "VARCHAR"),
+    Column("facility_npi", "VARCHAR"),
+    Column("facility_ccn", "VARCHAR", doc="6-character CMS Certification Number."),
+    Column("paid_date", "DATE"),
+    Column("claim_adjustment_type_code", "VARCHAR", default="'0'",
+           doc="As CCLF: 0 original, 1 cancellation, 2 adjustment. Negative amounts are "
+               "only accepted on 1 and 2."),
+    Column("allowed_amount", "DOUBLE", True),
+    Column("paid_amount", "DOUBLE", True),
+    Column("ime_amount", "DOUBLE", default="0"),
+    Column("dsh_amount", "DOUBLE", default="0"),
+    Column("uncompensated_care_amount", "DOUBLE", default="0"),
+    *_codes("diagnosis_code", 25, "ICD-10-CM without the dot, e.g. E1169."),
+    *_codes("procedure_code", 25, "ICD-10-PCS."),
+]
+
+PROVIDER = [
+    Column("npi", "VARCHAR", True),
+    Column("tin", "VARCHAR"),
+    Column("ccn", "VARCHAR"),
+    Column("provider_type", "VARCHAR", True,
+           doc="physician, nurse_practitioner, physician_assistant, clinical_nurse_specialist, "
+               "hospital, snf, hha, hospice, dme_supplier, ..."),
+    Column("specialty_code", "VARCHAR", doc="CMS specialty code, 2 characters (e.g. 08)."),
+    Column("state", "VARCHAR"),
+    Column("county_fips", "VARCHAR"),
+    Column("rural_flag", "BOOLEAN", default="FALSE"),
+    Column("bed_count", "INTEGER"),
+]
+
+PARTICIPATION = [
+    Column("entity_id", "VARCHAR", True, doc="ACO, hospital or region identifier."),
+    Column("model", "VARCHAR", True,
+           doc="mssp, reach, cjr, team, bpci_a, global_budget, ... (lower case)."),
+    Column("track", "VARCHAR"),
+    Column("tin", "VARCHAR"),
+    Column("npi", "VARCHAR"),
+    Column("ccn", "VARCHAR"),
+    Column("state", "VARCHAR"),
+    Column("county_fips", "VARCHAR"),
+    Column("start_date", "DATE", True),
+    Column("end_date", "DATE"),
+]
+
+TABLES: dict[str, list[Column]] = {
+    "eligibility": ELIGIBILITY,
+    "medical_claim": MEDICAL_CLAIM,
+    "provider": PROVIDER,
+    "participation": PARTICIPATION,
+}
+
+# Service categories of the core stage, in report order (methodology.md section 7).
+SERVICE_CATEGORIES = [
+    "inpatient_acute",
+    "inpatient_other",
+    "snf",
+    "home_health",
+    "hospice",
+    "outpatient",
+    "professional",
+    "dme",
+    "other",
+]
+
+# MSSP enrollment types (42 CFR 425.20, 425.652), in the order CMS reports them.
+ENROLLMENT_TYPES = ["esrd", "disabled", "aged_dual", "aged_non_dual"]
+
+FULL_DUAL_CODES = ("02", "04", "08")
+PARTIAL_DUAL_CODES = ("01", "03", "05", "06")
+ESRD_STATUS_CODES = ("11", "21", "31")
