@@ -1,0 +1,329 @@
+"""Read a canonical input-layer folder into the run database, validating at the edge.
+
+Two kinds of problem, two treatments (DESIGN.md principle 1):
+
+* A *structural* problem (a missing table or column, a value of the wrong type, an
+  unparseable date) stops the load with an :class:`InputError` naming the file, row and
+  column. Nothing downstream could be trusted otherwise.
+* A *row* a user would want skipped (a claim for an unknown person, an end before its
+  start, a negative amount on an original line, a malformed ICD-10-CM code, a duplicate)
+  is excluded and counted with its reason, rows and dollars, in table ``data_quality``.
+
+Money is counted both ways: the paid dollars read from the claim files equal the dollars
+kept plus the dollars excluded, and the load checks it. Error messages name files, rows
+and columns but never echo a value, because values are protected health information.
+
+This module is the engine-specific edge (DuckDB file readers); the stages after it use
+portable SQL only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from apmlab.inputs.schema import TABLES, Column
+
+
+class InputError(ValueError):
+    """A structural problem in the input files: the load cannot go on."""
+
+
+# ICD-10-CM: a letter, a digit, then one to five letters or digits (dots removed at load).
+ICD10_CM = r"^[A-Z][0-9][0-9A-Z]{1,5}$"
+DATE_HINT = "expected a date as YYYY-MM-DD or YYYYMMDD"
+TRUE_WORDS = ("true", "t", "1", "y", "yes")
+FALSE_WORDS = ("false", "f", "0", "n", "no")
+
+# Row rules beyond the generic ones (missing required value, value not in the allowed
+# codes), per table: (reason, SQL condition over the typed columns that marks the row).
+ROW_RULES: dict[str, list[tuple[str, str]]] = {
+    "eligibility": [
+        ("enrollment ends before it starts", "enrollment_end_date < enrollment_start_date"),
+        ("death before birth", "death_date < birth_date"),
+    ],
+    "medical_claim": [
+        ("claim ends before it starts", "claim_end_date < claim_start_date"),
+        (
+            "negative amount on a non-adjustment line",
+            "(paid_amount < 0 OR allowed_amount < 0) AND claim_adjustment_type_code = '0'",
+        ),
+        (
+            "malformed ICD-10-CM diagnosis code",
+            " OR ".join(
+                f"NOT regexp_full_match(diagnosis_code_{i}, '{ICD10_CM}')" for i in range(1, 26)
+            ),
+        ),
+        (
+            "claim for a person not in eligibility",
+            "person_id NOT IN (SELECT person_id FROM eligibility)",
+        ),
+    ],
+    "participation": [
+        ("participation ends before it starts", "end_date < start_date"),
+        (
+            "participation covers no tin, npi, ccn, state or county",
+            "coalesce(tin, npi, ccn, state, county_fips) IS NULL",
+        ),
+    ],
+    "provider": [],
+}
+# Rows that repeat a key: the first (in file order) is kept, the others excluded.
+UNIQUE_KEYS = {
+    "medical_claim": ("claim_id", "claim_line_number"),
+    "provider": ("npi",),
+}
+# Eligibility first: the claim rule "person not in eligibility" reads the kept spans.
+LOAD_ORDER = ["eligibility", "provider", "participation", "medical_claim"]
+
+
+@dataclass
+class Loaded:
+    """The run database after a load, with the counts a user should see."""
+
+    con: duckdb.DuckDBPyConnection
+    source: Path
+    rows_read: dict[str, int] = field(default_factory=dict)
+    rows_kept: dict[str, int] = field(default_factory=dict)
+    dollars_in: float = 0.0
+    dollars_kept: float = 0.0
+    dollars_excluded: float = 0.0
+
+    def dollar_line(self) -> str:
+        return (
+            f"Dollars in ${self.dollars_in:,.2f} = kept ${self.dollars_kept:,.2f}"
+            f" + excluded ${self.dollars_excluded:,.2f} (paid amount, medical claims)"
+        )
+
+    def data_quality(self) -> list[tuple]:
+        return self.con.execute(
+            "SELECT table_name, reason, rows, paid_amount FROM data_quality ORDER BY ALL"
+        ).fetchall()
+
+
+def load(
+    path: str | Path,
+    con: duckdb.DuckDBPyConnection | None = None,
+    database: str | Path = ":memory:",
+) -> Loaded:
+    """Validate the input-layer folder ``path`` and write its tables into the database.
+
+    Writes tables ``eligibility``, ``provider``, ``participation``, ``medical_claim`` (the
+    rows kept, with the canonical columns and types) and ``data_quality`` (one row per
+    table and exclusion reason, with rows and paid dollars).
+    """
+    source = Path(path)
+    if not source.is_dir():
+        raise InputError(f"{source}: not a folder of input tables")
+    con = con if con is not None else duckdb.connect(str(database))
+    files = {table: _find_files(source, table) for table in LOAD_ORDER}
+    loaded = Loaded(con=con, source=source)
+    con.execute(
+        "CREATE OR REPLACE TABLE data_quality (table_name VARCHAR, reason VARCHAR, rows BIGINT,"
+        " paid_amount DOUBLE, allowed_amount DOUBLE, first_file VARCHAR, first_row BIGINT)"
+    )
+    for table in LOAD_ORDER:
+        _load_table(con, table, files[table], loaded)
+    _check_dollars(con, loaded)
+    return loaded
+
+
+def _find_files(folder: Path, table: str) -> list[Path]:
+    """The file(s) holding ``table``: table.parquet, table.csv[.gz] or a folder table/."""
+    candidates = [
+        p for p in folder.iterdir()
+        if p.name in (f"{table}.parquet", f"{table}.csv", f"{table}.csv.gz", table)
+    ]
+    if not candidates:
+        raise InputError(
+            f"{folder}: missing table {table!r} (expected {table}.parquet, {table}.csv"
+            f" or a folder {table}/ of Parquet files)"
+        )
+    if len(candidates) > 1:
+        names = ", ".join(sorted(p.name for p in candidates))
+        raise InputError(f"{folder}: table {table!r} is given more than once ({names})")
+    found = candidates[0]
+    if found.is_dir():
+        parts = sorted(found.glob("*.parquet")) or sorted(found.glob("*.csv"))
+        if not parts:
+            raise InputError(f"{found}: folder holds no .parquet or .csv files")
+        return parts
+    return [found]
+
+
+def _read(con: duckdb.DuckDBPyConnection, files: list[Path]) -> duckdb.DuckDBPyRelation:
+    """The raw rows with ``_file`` (name) and ``_row`` (1-based data row within the file)."""
+    names = [str(f) for f in files]
+    try:
+        if names[0].endswith(".parquet"):
+            return con.sql(
+                "SELECT * EXCLUDE (filename, file_row_number), parse_filename(filename) AS _file,"
+                " file_row_number + 1 AS _row"
+                " FROM read_parquet($files, filename = true, file_row_number = true,"
+                " union_by_name = true)",
+                params={"files": names},
+            )
+        relations = [
+            con.sql(
+                "SELECT *, $name AS _file, row_number() OVER () AS _row FROM read_csv("
+                "$file, header = true, all_varchar = true, parallel = false)",
+                params={"file": n, "name": Path(n).name},
+            )
+            for n in names
+        ]
+        rel = relations[0]
+        for other in relations[1:]:
+            rel = rel.union(other)
+        return rel
+    except duckdb.Error as exc:
+        raise InputError(f"{names[0]}: cannot be read: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
+
+
+def _typed(column: Column, src: str, src_type: str) -> tuple[str, str | None]:
+    """SQL for the canonical value of ``column`` and, if conversion can fail, for a failure."""
+    if column.type == "VARCHAR":
+        text = f"nullif(trim(CAST({src} AS VARCHAR)), '')"
+        if column.name.startswith("diagnosis_code"):
+            text = f"replace(upper({text}), '.', '')"
+        if column.width:
+            text = (
+                f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,{column.width - 1}}}')"
+                f" THEN lpad({text}, {column.width}, '0') ELSE {text} END"
+            )
+        if column.allowed:
+            text = f"lower({text})"
+        return text, None
+    if src_type == column.type:
+        return src, None
+    text = f"nullif(trim(CAST({src} AS VARCHAR)), '')"
+    if column.type == "DATE":
+        value = f"coalesce(try_cast({text} AS DATE), CAST(try_strptime({text}, '%Y%m%d') AS DATE))"
+    elif column.type == "BOOLEAN":
+        value = (
+            f"CASE WHEN lower({text}) IN {TRUE_WORDS} THEN TRUE"
+            f" WHEN lower({text}) IN {FALSE_WORDS} THEN FALSE END"
+        )
+    else:
+        value = f"try_cast({text} AS {column.type})"
+    return value, f"{text} IS NOT NULL AND ({value}) IS NULL"
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], loaded: Loaded):
+    raw = _read(con, files)
+    con.register("_raw", raw)
+    source_types = {
+        name.lower(): str(dtype) for name, dtype in zip(raw.columns, raw.dtypes, strict=True)
+    }
+    source_names = {name.lower(): name for name in raw.columns}
+    columns = TABLES[table]
+    missing = [c.name for c in columns if c.required and c.name not in source_names]
+    if missing:
+        raise InputError(f"{files[0]}: missing required column(s) {', '.join(missing)}")
+
+    select, failures = [], []
+    for column in columns:
+        if column.name in source_names:
+            value, failure = _typed(
+                column, f'"{source_names[column.name]}"', source_types[column.name]
+            )
+            if failure:
+                failures.append((column, failure))
+        else:
+            value = "NULL"
+        if column.default is not None:
+            value = f"coalesce({value}, {column.default})"
+        select.append(f"CAST({value} AS {column.type}) AS {column.name}")
+    _raise_on_type_errors(con, table, failures)
+
+    reasons = [(f"missing {c.name}", f"{c.name} IS NULL") for c in columns if c.required]
+    reasons += [
+        (f"invalid {c.name}", f"{c.name} NOT IN ({', '.join(repr(v) for v in c.allowed)})")
+        for c in columns
+        if c.allowed
+    ]
+    reasons += ROW_RULES[table]
+    key = UNIQUE_KEYS.get(table)
+    typed_sql = f"SELECT {', '.join(select)}, _file, _row FROM _raw"
+    if key and _has_duplicates(con, typed_sql, key):
+        rank = f"row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY _file, _row)"
+        typed_sql = f"SELECT *, {rank} AS _rank FROM ({typed_sql})"
+        reasons.append((f"duplicate {' + '.join(key)}", "_rank > 1"))
+    cases = " ".join(f"WHEN {cond} THEN '{reason}'" for reason, cond in reasons)
+    staged = f"SELECT *, CASE {cases} END AS _reason FROM ({typed_sql})"
+    names = ", ".join(c.name for c in columns)
+    # Two passes over the source rather than a staged copy: claims can be 100M+ rows.
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {names} FROM ({staged})"
+                " WHERE _reason IS NULL")
+    money = table == "medical_claim"
+    paid = "sum(paid_amount)" if money else "NULL"
+    allowed = "sum(allowed_amount)" if money else "NULL"
+    counts = con.execute(
+        f"SELECT _reason, count(*), {paid}, {allowed}, min((_file, _row))"
+        f" FROM ({staged}) GROUP BY _reason"
+    ).fetchall()
+    for reason, rows, paid_sum, allowed_sum, first in counts:
+        if reason is not None:
+            con.execute(
+                "INSERT INTO data_quality VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [table, reason, rows, paid_sum, allowed_sum, *first],
+            )
+    loaded.rows_read[table] = sum(row[1] for row in counts)
+    loaded.rows_kept[table] = sum(row[1] for row in counts if row[0] is None)
+    con.unregister("_raw")
+    if money:
+        loaded.dollars_in = _raw_paid_total(con, files)
+
+
+def _raise_on_type_errors(con, table: str, failures: list[tuple[Column, str]]) -> None:
+    """One scan finds, per column, how many values fail to convert and the first one."""
+    if not failures:
+        return
+    aggregates = ", ".join(
+        f"count(*) FILTER (WHERE {cond}), min((_file, _row)) FILTER (WHERE {cond})"
+        for _, cond in failures
+    )
+    found = con.execute(f"SELECT {aggregates} FROM _raw").fetchall()[0]
+    for i, (column, _) in enumerate(failures):
+        bad, first = found[2 * i: 2 * i + 2]
+        if bad:
+            hint = DATE_HINT if column.type == "DATE" else f"expected {column.type.lower()}"
+            if column.type == "BOOLEAN":
+                hint = f"expected one of {', '.join(TRUE_WORDS + FALSE_WORDS)}"
+            file_name, row = first
+            raise InputError(
+                f"{file_name} row {row}, column {column.name}: value is not valid"
+                f" ({hint}); {bad} row(s) of table {table} have this problem"
+            )
+
+
+def _has_duplicates(con, typed_sql: str, key: tuple[str, ...]) -> bool:
+    cols = ", ".join(key)
+    total, distinct = con.execute(
+        f"SELECT count(*), count(DISTINCT ({cols})) FROM ({typed_sql})"
+    ).fetchall()[0]
+    return total != distinct
+
+
+def _raw_paid_total(con, files: list[Path]) -> float:
+    """Paid dollars as read from the claim files, independent of any validation."""
+    raw = _read(con, files)
+    name = next(c for c in raw.columns if c.lower() == "paid_amount")
+    return raw.aggregate(f'coalesce(sum(try_cast("{name}" AS DOUBLE)), 0)').fetchall()[0][0]
+
+
+def _check_dollars(con, loaded: Loaded) -> None:
+    loaded.dollars_kept = con.execute(
+        "SELECT coalesce(sum(paid_amount), 0) FROM medical_claim"
+    ).fetchall()[0][0]
+    loaded.dollars_excluded = con.execute(
+        "SELECT coalesce(sum(paid_amount), 0) FROM data_quality WHERE table_name = 'medical_claim'"
+    ).fetchall()[0][0]
+    gap = loaded.dollars_in - loaded.dollars_kept - loaded.dollars_excluded
+    if abs(gap) > 0.01 + 1e-9 * abs(loaded.dollars_in):
+        raise InputError(f"internal error: {gap:,.2f} paid dollars unaccounted for at load")
