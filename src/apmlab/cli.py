@@ -2,15 +2,91 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
 import typer
+from rich.console import Console
 
 app = typer.Typer(
     name="apmlab",
     help="Simulate and evaluate Medicare value-based payment models from claims data.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
+console = Console(stderr=True)
+
+DEMO_BENEFICIARIES = 20_000
+DEMO_YEARS = (2021, 2025)
+DEMO_SEED = 20261122
+
+
+@app.command()
+def run(
+    data: Annotated[
+        Path, typer.Option("--data", help="Input-layer folder (see docs/input_layer.md).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for apmlab.duckdb and report.html.")],
+) -> None:
+    """Validate an input-layer folder, run every stage and write the report and database."""
+    from apmlab import pipeline
+
+    pipeline.run(data, out, console)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
+    beneficiaries: Annotated[
+        int, typer.Option("--beneficiaries", min=100, help="Synthetic population size.")
+    ] = DEMO_BENEFICIARIES,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = DEMO_SEED,
+) -> None:
+    """Generate a synthetic Medicare population, run every stage on it, write the report."""
+    from apmlab import pipeline
+    from apmlab.synth import generate
+
+    data = out / "data"
+    with console.status("Generating the synthetic population") as status:
+        generate(
+            data,
+            beneficiaries=beneficiaries,
+            years=DEMO_YEARS,
+            seed=seed,
+            progress=lambda step, _fraction: status.update(f"Generating: {step}"),
+        )
+    console.print(f"Synthetic population of {beneficiaries:,} written to {data}.")
+    pipeline.run(data, out, console)
+
+
+@app.command()
+def export(
+    database: Annotated[Path, typer.Option("--db", help="A run database (apmlab.duckdb).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the tables to.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """Write every table of a run database to Parquet or CSV files, one per table."""
+    if fmt not in ("parquet", "csv"):
+        raise typer.BadParameter("must be parquet or csv", param_hint="--format")
+    if not database.is_file():
+        raise typer.BadParameter(f"{database} does not exist", param_hint="--db")
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database), read_only=True)
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    for name in tables:
+        target = out / f"{name}.{fmt}"
+        con.execute(f'COPY "{name}" TO \'{target}\' (FORMAT {fmt})')
+    console.print(f"Wrote {len(tables)} tables to {out}.")
 
 
 def main() -> None:
-    app()
+    from apmlab.inputs.load import InputError
+
+    try:
+        app()
+    except (InputError, ValueError, duckdb.Error, OSError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
