@@ -72,16 +72,22 @@ def truncate_at_percentile(
     ``<value>_truncated``. Rows with no person-years are left out, as they carry no
     annualised spending.
     """
-    names = [source, value, weight, out, *by, *keep]
-    bad = [n for n in names if not _IDENTIFIER.match(n)]
-    if bad:
-        raise ValueError(f"not a plain identifier: {bad}")
     if not 0 < percentile < 1:
         raise ValueError(f"percentile must be between 0 and 1, got {percentile}")
-    group = ", ".join(by)
-    columns = ", ".join(f"s.{c}" for c in (*keep, *by))
+    sql = truncation_sql(source, value, weight, by, keep)
+    con.execute(f"CREATE OR REPLACE TABLE {_plain(out)} AS {sql}", {"percentile": percentile})
+
+
+def truncation_sql(
+    source: str, value: str, weight: str, by: Sequence[str], keep: Sequence[str] = ()
+) -> str:
+    """The portable SELECT behind :func:`truncate_at_percentile` (percentile bound as
+    ``$percentile``); identifiers are checked, never values formatted in."""
+    source, value, weight = _plain(source), _plain(value), _plain(weight)
+    group = ", ".join(_plain(c) for c in by)
+    columns = ", ".join(f"s.{_plain(c)}" for c in (*keep, *by))
     join = " AND ".join(f"t.{c} = s.{c}" for c in by)
-    sql = f"""
+    return f"""
         WITH threshold AS (
             SELECT {group}, quantile_cont({value} / {weight}, $percentile) AS cap
             FROM {source} WHERE {weight} > 0 GROUP BY {group}
@@ -91,4 +97,9 @@ def truncate_at_percentile(
         FROM {source} AS s INNER JOIN threshold AS t ON {join}
         WHERE s.{weight} > 0
     """
-    con.execute(f"CREATE OR REPLACE TABLE {out} AS {sql}", {"percentile": percentile})
+
+
+def _plain(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return name
