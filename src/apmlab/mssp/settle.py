@@ -1,0 +1,231 @@
+"""Shared Savings Program settlement from per-ACO totals (42 CFR 425 subpart G).
+
+One vectorised pass over the table; the spec of the performance year supplies each track's
+rates, caps and limits (``specs/mssp``). Steps, with the rules they implement:
+
+1. savings rate = (benchmark - expenditure) / benchmark.
+2. MSR/MLR: the input ``msr`` if given (a two-sided ACO's election, 425.605(b)(2),
+   425.606(b), 425.610(b); or a CMS-set MSR below 5,000 beneficiaries, 425.110(b)), else
+   the track's default, usually the size-based scale of 425.604(b), interpolated linearly
+   between the low and high end of each band.
+3. gross savings/losses = benchmark - expenditure when |savings rate| >= MSR/MLR, else 0
+   (savings shared "on a first dollar basis", 425.604(e)(1)); one-sided ACOs report their
+   gross losses too, as the PUF's GenSaveLoss does, but owe nothing.
+4. final sharing rate by the year's quality mode: ``score`` (PY <= 2020) max rate x quality
+   score; ``standard`` (PY2021-2022) max rate if the quality standard is met; ``sliding_scale``
+   (PY2023+) max rate if met, else max rate x quality_score (the sliding-scale factor).
+   No savings when the standard is not met (425.502(d)(2)(iii), 425.512(a)(1)) except under
+   the sliding scale.
+5. shared savings = gross x final sharing rate x (1 - sequestration), capped at the track's
+   share of the benchmark. The PY2018 PUF shows the cap binding on the sequestered amount
+   (ACO A1409: EarnSaveLoss = exactly 10% of its benchmark).
+6. shared losses = gross loss x loss rate (fixed, or 1 - final sharing rate within the
+   track's bounds), limited to the loss recoupment limit (a share of the benchmark, or of
+   participant revenue capped at that), then reduced by ``disaster_adjustment`` for extreme
+   and uncontrollable circumstances "after the application of the shared loss rate and the
+   loss recoupment limit" (425.605(f)).
+7. advance payments are recouped from earned shared savings, up to the savings earned
+   (PY2018 PUF: Adv_Pay_Recoup = min(Adv_Pay_Amt, EarnSaveLoss) for all 60 ACOs with one).
+
+Dollar outputs are not rounded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from apmlab.mssp.spec import MsrBand, MsspSpec, SpecError, TrackRule, load_spec
+from apmlab.mssp.table import (
+    Columns,
+    append_columns,
+    require_columns,
+    to_arrow,
+    write_table,
+)
+
+REQUIRED = [
+    "aco_id",
+    "track",
+    "assigned_beneficiaries",
+    "benchmark_total",
+    "expenditure_total",
+    "quality_score",
+    "met_quality_standard",
+]
+OPTIONAL = ["msr", "participant_revenue", "advance_payment", "disaster_adjustment",
+            "participation_year"]
+OUTPUT = [
+    "performance_year",
+    "savings_rate",
+    "minimum_savings_rate",
+    "gross_savings_losses",
+    "final_sharing_rate",
+    "loss_sharing_rate",
+    "cap_applied",
+    "loss_limit_applied",
+    "earned_savings_losses",
+    "advance_payment_recouped",
+]
+WHAT = "MSSP settlement input"
+
+
+def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> pa.Table:
+    """Settle every ACO of ``table`` for ``performance_year``; returns the input plus OUTPUT.
+
+    ``earned_savings_losses`` is after sequestration; negative means shared losses owed.
+    Optional input ``participation_year`` (1, 2, 3+) picks Track 2's loss limit
+    (425.606(g)); blank means the third or a later year.
+    """
+    spec = spec or load_spec(performance_year)
+    t = to_arrow(table)
+    require_columns(t, REQUIRED, WHAT)
+    cols = Columns(t, WHAT)
+    rules, track_index = _track_rules(cols, spec)
+    n = _beneficiaries(cols)
+    benchmark = cols.number("benchmark_total")
+    cols.fail(benchmark <= 0, "benchmark_total", "must be positive")
+    expenditure = cols.number("expenditure_total")
+    cols.fail(expenditure < 0, "expenditure_total", "must not be negative")
+    quality = cols.number("quality_score", required=spec.quality_mode == "score")
+    cols.fail((quality < 0) | (quality > 1), "quality_score", "must be between 0 and 1")
+    quality = np.nan_to_num(quality)
+    met = cols.flag("met_quality_standard")
+    msr_in = cols.number("msr", required=False)
+    cols.fail((msr_in < 0) | (msr_in >= 1), "msr", "must be a fraction in [0, 1)")
+    revenue = cols.number("participant_revenue", required=False)
+    cols.fail(revenue < 0, "participant_revenue", "must not be negative")
+    advance = np.nan_to_num(cols.number("advance_payment", required=False))
+    cols.fail(advance < 0, "advance_payment", "must not be negative")
+    disaster = np.nan_to_num(cols.number("disaster_adjustment", required=False))
+    cols.fail(disaster > 0, "disaster_adjustment",
+              "is a reduction of shared losses, reported as a negative number (PUF DisAdj)")
+    participation = cols.number("participation_year", required=False)
+    cols.fail(participation < 1, "participation_year", "must be 1 or more")
+    participation = np.where(np.isnan(participation), 3, participation).astype(int)
+
+    def per_row(get) -> np.ndarray:
+        return np.array([get(r) for r in rules], dtype=float)[track_index]
+
+    max_rate = per_row(lambda r: r.max_sharing_rate)
+    cap_share = per_row(lambda r: r.savings_cap)
+    two_sided = per_row(lambda r: r.two_sided).astype(bool)
+    inverse = per_row(lambda r: r.loss_rate == "inverse").astype(bool)
+    fixed_loss_rate = per_row(lambda r: r.loss_rate if _is_number(r.loss_rate) else 0.0)
+    loss_rate_min = per_row(lambda r: r.loss_rate_min)
+    loss_rate_max = per_row(lambda r: r.loss_rate_max)
+    revenue_limit_share = per_row(lambda r: r.loss_limit_revenue or np.nan)
+    benchmark_limit_share = _benchmark_limit_share(rules, track_index, participation)
+    msr_default = per_row(lambda r: r.msr_default if _is_number(r.msr_default) else np.nan)
+
+    # 1-3. savings rate, MSR/MLR, gross savings or losses
+    difference = benchmark - expenditure
+    savings_rate = difference / benchmark
+    msr = np.where(np.isnan(msr_in), msr_default, msr_in)
+    msr = np.where(np.isnan(msr), size_based_msr(n, spec.msr_bands), msr)
+    cols.fail(np.isnan(msr), "msr",
+              "the size-based MSR starts at 5,000 assigned beneficiaries; for fewer, "
+              "supply the MSR CMS set (42 CFR 425.110(b))")
+    gross = np.where(np.abs(savings_rate) >= msr, difference, 0.0)
+
+    # 4. final sharing rate
+    if spec.quality_mode == "score":
+        sharing = np.where(met, max_rate * quality, 0.0)
+    elif spec.quality_mode == "standard":
+        sharing = np.where(met, max_rate, 0.0)
+    else:
+        sharing = np.where(met, max_rate, max_rate * quality)
+
+    # 5. shared savings after sequestration, within the cap
+    shared = np.where(gross > 0, gross * sharing, 0.0) * (1 - spec.sequestration_rate)
+    cap = cap_share * benchmark
+    cap_applied = shared > cap
+    savings = np.minimum(shared, cap)
+
+    # 6. shared losses, loss limit, extreme and uncontrollable circumstances
+    loss_rate = np.where(inverse, np.clip(1 - sharing, loss_rate_min, loss_rate_max),
+                         fixed_loss_rate)
+    loss_rate = np.where(two_sided, loss_rate, 0.0)
+    losses = np.where(gross < 0, -gross * loss_rate, 0.0)
+    limit = benchmark_limit_share * benchmark
+    has_revenue_limit = ~np.isnan(revenue) & ~np.isnan(revenue_limit_share)
+    limit = np.where(has_revenue_limit, np.minimum(limit, revenue_limit_share * revenue), limit)
+    loss_limit_applied = losses > limit
+    owed = np.maximum(np.minimum(losses, limit) + disaster * (losses > 0), 0.0)
+    earned = savings - owed
+
+    # 7. advance payment recoupment
+    recouped = np.minimum(advance, np.maximum(earned, 0.0))
+
+    return append_columns(t, {
+        "performance_year": np.full(t.num_rows, spec.performance_year, dtype=np.int32),
+        "savings_rate": savings_rate,
+        "minimum_savings_rate": msr,
+        "gross_savings_losses": gross,
+        "final_sharing_rate": sharing,
+        "loss_sharing_rate": loss_rate,
+        "cap_applied": cap_applied,
+        "loss_limit_applied": loss_limit_applied,
+        "earned_savings_losses": earned,
+        "advance_payment_recouped": recouped,
+    })
+
+
+def size_based_msr(beneficiaries: np.ndarray, bands: tuple[MsrBand, ...]) -> np.ndarray:
+    """MSR by number of assigned beneficiaries (42 CFR 425.604(b)); NaN below the first band."""
+    msr = np.full(beneficiaries.shape, np.nan)
+    for band in bands:
+        inside = (beneficiaries >= band.low) & (beneficiaries <= band.high)
+        if np.isinf(band.high):
+            msr[inside] = band.msr_low
+            continue
+        position = (beneficiaries[inside] - band.low) / (band.high - band.low)
+        msr[inside] = band.msr_low - (band.msr_low - band.msr_high) * position
+    return msr
+
+
+def _track_rules(cols: Columns, spec: MsspSpec) -> tuple[list[TrackRule], np.ndarray]:
+    names = np.char.lower(cols.text("track", required=True).astype(str))
+    unique, index = np.unique(names, return_inverse=True)
+    rules = []
+    for k, name in enumerate(unique):
+        try:
+            rules.append(spec.track(str(name)))
+        except SpecError as exc:
+            cols.fail(index == k, "track", str(exc))
+    return rules, index
+
+
+def _beneficiaries(cols: Columns) -> np.ndarray:
+    n = cols.number("assigned_beneficiaries")
+    cols.fail(n < 0, "assigned_beneficiaries", "must not be negative")
+    cols.fail(n != np.floor(n), "assigned_beneficiaries", "must be a whole number")
+    return n
+
+
+def _benchmark_limit_share(
+    rules: list[TrackRule], track_index: np.ndarray, participation: np.ndarray
+) -> np.ndarray:
+    """Loss limit as a share of benchmark; Track 2's depends on the year of participation."""
+    share = np.empty(track_index.shape)
+    for k, rule in enumerate(rules):
+        rows = track_index == k
+        limits = rule.loss_limit_benchmark
+        if isinstance(limits, tuple):
+            years = np.clip(participation[rows], 1, len(limits)) - 1
+            share[rows] = np.asarray(limits, dtype=float)[years]
+        else:
+            share[rows] = np.inf if limits is None else float(limits)
+    return share
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def write_settlement(con: duckdb.DuckDBPyConnection, settled: pa.Table) -> str:
+    """Store the output of :func:`settle` as table ``mssp_settlement`` in the run database."""
+    return write_table(con, settled, "mssp_settlement")
