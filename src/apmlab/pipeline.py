@@ -61,7 +61,7 @@ STAGES: list[Stage] = [
 
 def run(data: Path, out: Path, console: Console | None = None) -> RunContext:
     """Run every stage on the input-layer folder ``data``; results go to ``out``."""
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, soft_wrap=True)
     out.mkdir(parents=True, exist_ok=True)
     database = out / DATABASE_NAME
     for stale in (database, database.with_suffix(".duckdb.wal")):

@@ -45,7 +45,8 @@ def population(con: duckdb.DuckDBPyConnection) -> Section:
     ax.set_yscale("log")
     ax.set_xticks(years)
     ax.set_ylabel("Paid per person-year ($, log scale)")
-    ax.legend(frameon=False, fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=8)
     body = svg(fig) + table(
         ["Year", "Enrollment type", "Beneficiaries", "Person-years", "Paid per person-year",
          "Mean age", "Female", "Deaths"],
