@@ -273,3 +273,17 @@ def test_load_into_a_given_database(tmp_path, input_dir):
         "SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
     assert [t[0] for t in tables] == [
         "data_quality", "eligibility", "medical_claim", "participation", "provider"]
+
+
+def test_docs_describe_every_column():
+    """docs/input_layer.md is what users convert their data by: it must list every column."""
+    from pathlib import Path
+
+    from apmlab.inputs.schema import TABLES
+
+    text = (Path(__file__).parents[1] / "docs" / "input_layer.md").read_text()
+    for table, columns in TABLES.items():
+        assert f"### `{table}`" in text
+        for column in columns:
+            if column.name[-2:] in ("_1",) or not column.name[-1].isdigit():
+                assert f"`{column.name}`" in text or f"`{column.name}` .." in text, column.name

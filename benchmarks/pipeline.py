@@ -1,0 +1,72 @@
+"""Time `apmlab run` on a large synthetic population, stage by stage.
+
+    python benchmarks/pipeline.py [--beneficiaries 1000000] [--years 2021-2025]
+
+Prints seconds per stage, peak memory, and the ratio of the whole run's time to a plain
+DuckDB scan of the same claim columns (the floor: reading the data once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+
+from apmlab import pipeline
+from common import peak_memory_gb, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
+    parser.add_argument("--years", default="2021-2025")
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    first, last = (int(y) for y in args.years.split("-"))
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-bench-"))
+    data, out = work / "data", work / "out"
+    seconds: dict[str, float] = {}
+    print(f"{args.beneficiaries:,} beneficiaries x {last - first + 1} years in {work}")
+    if not (data / "eligibility.parquet").exists():
+        # In a child process, so that its memory does not count as the run's.
+        with timed("generate (not part of run)", seconds):
+            subprocess.run(
+                [sys.executable, "-m", "apmlab", "generate", "--beneficiaries",
+                 str(args.beneficiaries), "--years", args.years, "--seed", "1", "--out",
+                 str(data)],
+                check=True,
+            )
+
+    started = time.perf_counter()
+    ctx = pipeline.run(data, out, Console(stderr=True, quiet=True))
+    total = time.perf_counter() - started
+    for stage, spent in ctx.seconds.items():
+        print(f"  {stage:<28} {spent:8.1f} s")
+    report = total - sum(ctx.seconds.values())
+    print(f"  {'report':<28} {report:8.1f} s")
+    lines = ctx.loaded.rows_read["medical_claim"]
+
+    con = duckdb.connect()
+    columns = ", ".join(
+        f"sum(hash({c}))" for c in ("claim_id", "person_id", "claim_type", "claim_end_date",
+                                    "bill_type_code", "facility_ccn", "hcpcs_code",
+                                    "paid_amount", "allowed_amount")
+    )
+    with timed("plain scan of claim columns", seconds):
+        con.execute(
+            f"SELECT {columns} FROM read_parquet($p)", {"p": str(data / "medical_claim/*.parquet")}
+        ).fetchall()
+    print(f"claim lines          {lines:,}")
+    print(f"run total            {total:.1f} s")
+    print(f"ratio run / scan     {total / seconds['plain scan of claim columns']:.1f}")
+    print(f"peak memory          {peak_memory_gb():.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
