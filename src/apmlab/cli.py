@@ -10,6 +10,8 @@ import duckdb
 import typer
 from rich.console import Console
 
+from apmlab.mssp.cli import app as mssp_app
+
 app = typer.Typer(
     name="apmlab",
     help="Simulate and evaluate Medicare value-based payment models from claims data.",
@@ -17,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(mssp_app, name="mssp")
 console = Console(stderr=True, soft_wrap=True)
 
 DEMO_BENEFICIARIES = 20_000

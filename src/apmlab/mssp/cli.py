@@ -21,6 +21,11 @@ Year = Annotated[int, typer.Option("--performance-year", help="Performance year.
 OutCsv = Annotated[Path, typer.Option("--out", help="Settled table, CSV.")]
 
 
+@app.callback()
+def main() -> None:  # a callback keeps `settle` a named sub-command while it is the only one
+    """Medicare Shared Savings Program (42 CFR 425)."""
+
+
 def read_csv_text(path: Path) -> pa.Table:
     """Every column as text; settlement parses and validates each cell itself."""
     try:

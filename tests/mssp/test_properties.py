@@ -1,0 +1,70 @@
+"""Invariants of MSSP settlement over random ACOs, tracks and years (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apmlab.mssp import load_spec, settle
+
+YEAR_TRACKS = [(y, t) for y in range(2014, 2027) for t in load_spec(y).tracks]
+
+
+@st.composite
+def acos(draw):
+    year, track = draw(st.sampled_from(YEAR_TRACKS))
+    benchmark = draw(st.floats(1e6, 2e9))
+    return year, {
+        "aco_id": "A1",
+        "track": track,
+        "assigned_beneficiaries": draw(st.integers(5_000, 200_000)),
+        "benchmark_total": benchmark,
+        "expenditure_total": benchmark * draw(st.floats(0.3, 1.7)),
+        "quality_score": draw(st.floats(0, 1)),
+        "met_quality_standard": draw(st.booleans()),
+        "msr": draw(st.sampled_from([None, 0.0, 0.005, 0.01, 0.02])),
+        "participant_revenue": draw(st.sampled_from([None, benchmark * 0.05, benchmark * 2])),
+        "participation_year": draw(st.sampled_from([None, 1, 2, 3])),
+    }
+
+
+def settle_rows(year: int, rows: list[dict]) -> pa.Table:
+    return settle(pa.table({k: [r[k] for r in rows] for k in rows[0]}), year)
+
+
+@settings(max_examples=300, deadline=None)
+@given(acos())
+def test_earned_savings_never_exceed_the_cap(case):
+    year, row = case
+    rule = load_spec(year).track(row["track"])
+    earned = settle_rows(year, [row]).column("earned_savings_losses")[0].as_py()
+    assert earned <= rule.savings_cap * row["benchmark_total"] * (1 + 1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(acos(), st.lists(st.floats(0.3, 1.7), min_size=2, max_size=8))
+def test_more_savings_never_earn_less(case, ratios):
+    year, row = case
+    spending = sorted(row["benchmark_total"] * r for r in ratios)  # ascending spending
+    earned = settle_rows(year, [row | {"expenditure_total": e} for e in spending])
+    earned = np.array(earned.column("earned_savings_losses").to_pylist())
+    assert np.all(np.diff(earned) <= 1e-6 * row["benchmark_total"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(acos())
+def test_losses_never_exceed_the_loss_limit(case):
+    year, row = case
+    rule = load_spec(year).track(row["track"])
+    earned = settle_rows(year, [row]).column("earned_savings_losses")[0].as_py()
+    limits = rule.loss_limit_benchmark
+    if isinstance(limits, tuple):
+        limits = limits[min(row["participation_year"] or 3, len(limits)) - 1]
+    limit = np.inf if limits is None else limits * row["benchmark_total"]
+    if rule.loss_limit_revenue is not None and row["participant_revenue"] is not None:
+        limit = min(limit, rule.loss_limit_revenue * row["participant_revenue"])
+    if not rule.two_sided:
+        limit = 0.0
+    assert -earned <= limit * (1 + 1e-12)
