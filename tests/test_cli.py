@@ -8,7 +8,7 @@ import sys
 import duckdb
 import pytest
 
-from conftest import write_input
+from tiny_input import write_input
 
 COMMANDS = [[], ["run"], ["demo"], ["export"], ["generate"]]
 

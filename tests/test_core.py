@@ -6,7 +6,7 @@ import pytest
 
 import apmlab
 from apmlab import core
-from conftest import LINE, PERSON, write_input
+from tiny_input import LINE, PERSON, write_input
 
 ELIGIBILITY = [
     # P1: aged non-dual, dies 15 June 2021 -> enrolled January to June (6 months).

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import apmlab
 from apmlab.inputs.load import ROW_RULES, UNIQUE_KEYS, InputError
-from conftest import LINE, PARTICIPATION, PERSON, PROVIDER, write_csv
+from tiny_input import LINE, PARTICIPATION, PERSON, PROVIDER, write_csv
 
 
 def line(**changes):
