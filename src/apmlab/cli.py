@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from apmlab.mssp.cli import app as mssp_app
+from apmlab.reach.cli import app as reach_app
 
 app = typer.Typer(
     name="apmlab",
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(mssp_app, name="mssp")
+app.add_typer(reach_app, name="reach")
 console = Console(stderr=True, soft_wrap=True)
 
 DEMO_BENEFICIARIES = 20_000
