@@ -66,6 +66,14 @@ def with_quality(table: pa.Table, quality: np.ndarray) -> pa.Table:
     return table.set_column(i, "quality_score", pa.array(np.clip(quality, 0, 1)))
 
 
+def rounding_interval(puf: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``column`` settled at both ends of each ACO's quality-score rounding interval."""
+    quality = col(puf, "quality_score")
+    ends = [col(settle(with_quality(puf, quality + d), 2018), column)
+            for d in (-QUALITY_ROUNDING, QUALITY_ROUNDING)]
+    return np.minimum(*ends), np.maximum(*ends)
+
+
 def test_all_548_acos_present(puf):
     assert puf.num_rows == 548
     assert {"track_1", "track_2", "track_3", "track_1_plus"} == set(puf.column("track").to_pylist())
@@ -84,13 +92,9 @@ def test_msr_and_gross_savings_reproduce_the_puf(puf):
 
 
 def test_earned_savings_losses_reproduce_the_puf(puf):
-    quality = col(puf, "quality_score")
-    low = col(settle(with_quality(puf, quality - QUALITY_ROUNDING), 2018),
-              "earned_savings_losses")
-    high = col(settle(with_quality(puf, quality + QUALITY_ROUNDING), 2018),
-               "earned_savings_losses")
+    low, high = rounding_interval(puf, "earned_savings_losses")
     official = col(puf, "EarnSaveLoss")
-    inside = (official >= np.minimum(low, high) - 1) & (official <= np.maximum(low, high) + 1)
+    inside = (official >= low - 1) & (official <= high + 1)
     outside = [a for a, ok in zip(puf.column("aco_id").to_pylist(), inside, strict=True) if not ok]
     assert outside == []
 
@@ -112,11 +116,7 @@ def test_capped_aco_a1409(puf):
 
 
 def test_advance_payment_recoupment_reproduces_the_puf(puf):
-    quality = col(puf, "quality_score")
-    low = col(settle(with_quality(puf, quality - QUALITY_ROUNDING), 2018),
-              "advance_payment_recouped")
-    high = col(settle(with_quality(puf, quality + QUALITY_ROUNDING), 2018),
-               "advance_payment_recouped")
+    low, high = rounding_interval(puf, "advance_payment_recouped")
     official = col(puf, "Adv_Pay_Recoup")
-    assert np.all((official >= np.minimum(low, high) - 1) & (official <= np.maximum(low, high) + 1))
+    assert np.all((official >= low - 1) & (official <= high + 1))
     assert (official > 0).any()  # the check is not vacuous

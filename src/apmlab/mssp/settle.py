@@ -38,7 +38,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from apmlab.mssp.spec import MsrBand, MsspSpec, SpecError, TrackRule, load_spec
+from apmlab.mssp.spec import MsrBand, MsspSpec, TrackRule, load_spec
 from apmlab.mssp.table import (
     Columns,
     append_columns,
@@ -84,7 +84,7 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
     t = to_arrow(table)
     require_columns(t, REQUIRED, WHAT)
     cols = Columns(t, WHAT)
-    rules, track_index = _track_rules(cols, spec)
+    rules, track_index = cols.lookup("track", spec.track)
     n = _beneficiaries(cols)
     benchmark = cols.number("benchmark_total")
     cols.fail(benchmark <= 0, "benchmark_total", "must be positive")
@@ -185,18 +185,6 @@ def size_based_msr(beneficiaries: np.ndarray, bands: tuple[MsrBand, ...]) -> np.
         position = (beneficiaries[inside] - band.low) / (band.high - band.low)
         msr[inside] = band.msr_low - (band.msr_low - band.msr_high) * position
     return msr
-
-
-def _track_rules(cols: Columns, spec: MsspSpec) -> tuple[list[TrackRule], np.ndarray]:
-    names = np.char.lower(cols.text("track", required=True).astype(str))
-    unique, index = np.unique(names, return_inverse=True)
-    rules = []
-    for k, name in enumerate(unique):
-        try:
-            rules.append(spec.track(str(name)))
-        except SpecError as exc:
-            cols.fail(index == k, "track", str(exc))
-    return rules, index
 
 
 def _beneficiaries(cols: Columns) -> np.ndarray:

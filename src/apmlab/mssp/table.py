@@ -7,7 +7,8 @@ the CLI and the Python API validate the same way.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -16,6 +17,7 @@ import pyarrow.compute as pc
 
 TRUE_WORDS = {"1", "true", "t", "yes", "y"}
 FALSE_WORDS = {"0", "false", "f", "no", "n"}
+T = TypeVar("T")
 
 
 class InputError(ValueError):
@@ -61,6 +63,21 @@ class Columns:
         bad = np.flatnonzero(mask)
         if bad.size:
             raise InputError(f"{self.where(int(bad[0]), column)}: {why}")
+
+    def lookup(self, name: str, resolve: Callable[[str], T]) -> tuple[list[T], np.ndarray]:
+        """Resolve each distinct (lower-cased) value once: (resolved values, index per row).
+
+        A ValueError from ``resolve`` becomes an error naming the first row with that value.
+        """
+        values = np.char.lower(self.text(name, required=True).astype(str))
+        unique, index = np.unique(values, return_inverse=True)
+        resolved = []
+        for k, value in enumerate(unique):
+            try:
+                resolved.append(resolve(str(value)))
+            except ValueError as exc:
+                self.fail(index == k, name, str(exc))
+        return resolved, index
 
     def text(self, name: str, required: bool) -> np.ndarray:
         col = self.table.column(name).cast(pa.string())

@@ -22,7 +22,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from apmlab.mssp.spec import SpecError
 from apmlab.mssp.table import (
     Columns,
     append_columns,
@@ -43,7 +42,7 @@ def settle(table: Any, performance_year: int, spec: ReachSpec | None = None) -> 
     t = to_arrow(table)
     require_columns(t, REQUIRED, WHAT)
     cols = Columns(t, WHAT)
-    tracks, index = _tracks(cols, spec)
+    tracks, index = cols.lookup("track", spec.track)
     n = cols.number("assigned_beneficiaries")
     cols.fail((n < 0) | (n != np.floor(n)), "assigned_beneficiaries",
               "must be a whole number, not negative")
@@ -96,15 +95,3 @@ def corridor_share(amount: np.ndarray, benchmark: np.ndarray, tracks: list[Reach
 def write_settlement(con: duckdb.DuckDBPyConnection, settled: pa.Table) -> str:
     """Store the output of :func:`settle` as table ``reach_settlement`` in the run database."""
     return write_table(con, settled, "reach_settlement")
-
-
-def _tracks(cols: Columns, spec: ReachSpec) -> tuple[list[ReachTrack], np.ndarray]:
-    names = np.char.lower(cols.text("track", required=True).astype(str))
-    unique, index = np.unique(names, return_inverse=True)
-    tracks = []
-    for k, name in enumerate(unique):
-        try:
-            tracks.append(spec.track(str(name)))
-        except SpecError as exc:
-            cols.fail(index == k, "track", str(exc))
-    return tracks, index
