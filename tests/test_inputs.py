@@ -15,6 +15,8 @@ import apmlab
 from apmlab.inputs.load import ROW_RULES, UNIQUE_KEYS, InputError
 from tiny_input import LINE, PARTICIPATION, PERSON, PROVIDER, write_csv
 
+DESIGNATION = {"person_id": "P1", "npi": "1000000001", "designation_date": "2021-01-01"}
+
 
 def line(**changes):
     return {**LINE, **changes}
@@ -171,6 +173,8 @@ EXCLUSION_CASES = {
         "participation": [dict(PARTICIPATION, end_date="2020-01-01")]},
     "participation covers no tin, npi, ccn, state or county": {
         "participation": [dict(PARTICIPATION, tin="")]},
+    "designation by a person not in eligibility": {
+        "voluntary_alignment": [dict(DESIGNATION, person_id="NOBODY")]},
 }
 
 
@@ -179,7 +183,7 @@ def test_each_exclusion_reason_is_counted(reason, input_dir):
     tables = EXCLUSION_CASES[reason]
     (table, bad_rows), = tables.items()
     good = {"eligibility": [PERSON], "medical_claim": [LINE], "provider": [PROVIDER],
-            "participation": [PARTICIPATION]}
+            "participation": [PARTICIPATION], "voluntary_alignment": [DESIGNATION]}
     folder = input_dir(**{table: good[table] + bad_rows})
     loaded = apmlab.load(folder)
     quality = loaded.con.execute(
@@ -272,7 +276,16 @@ def test_load_into_a_given_database(tmp_path, input_dir):
     tables = duckdb.connect(str(db)).execute(
         "SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
     assert [t[0] for t in tables] == [
-        "data_quality", "eligibility", "medical_claim", "participation", "provider"]
+        "data_quality", "eligibility", "medical_claim", "participation", "provider",
+        "voluntary_alignment"]
+
+
+def test_optional_table_absent_is_empty_and_present_is_loaded(input_dir):
+    con = apmlab.load(input_dir()).con
+    assert con.execute("SELECT count(*) FROM voluntary_alignment").fetchall() == [(0,)]
+    con = apmlab.load(input_dir(voluntary_alignment=[DESIGNATION])).con
+    assert con.execute("SELECT person_id, npi FROM voluntary_alignment").fetchall() == [
+        ("P1", "1000000001")]
 
 
 def test_docs_describe_every_column():

@@ -40,9 +40,11 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 
 
 def write_input(folder: Path, eligibility=None, medical_claim=None, provider=None,
-                participation=None) -> Path:
-    """An input-layer folder of CSV files; tables not given get one plain row."""
+                participation=None, voluntary_alignment=None) -> Path:
+    """An input-layer folder of CSV files; required tables not given get one plain row."""
     folder.mkdir(parents=True, exist_ok=True)
+    if voluntary_alignment:
+        write_csv(folder / "voluntary_alignment.csv", voluntary_alignment)
     write_csv(folder / "eligibility.csv", eligibility or [PERSON])
     write_csv(folder / "medical_claim.csv", medical_claim or [LINE])
     write_csv(folder / "provider.csv", provider or [PROVIDER])

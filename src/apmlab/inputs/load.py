@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from apmlab.inputs.schema import TABLES, Column
+from apmlab.inputs.schema import OPTIONAL_TABLES, TABLES, Column
 
 
 class InputError(ValueError):
@@ -69,6 +69,12 @@ ROW_RULES: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "provider": [],
+    "voluntary_alignment": [
+        (
+            "designation by a person not in eligibility",
+            "person_id NOT IN (SELECT person_id FROM eligibility)",
+        ),
+    ],
 }
 # Rows that repeat a key: the first (in file order) is kept, the others excluded.
 UNIQUE_KEYS = {
@@ -76,7 +82,7 @@ UNIQUE_KEYS = {
     "provider": ("npi",),
 }
 # Eligibility first: the claim rule "person not in eligibility" reads the kept spans.
-LOAD_ORDER = ["eligibility", "provider", "participation", "medical_claim"]
+LOAD_ORDER = ["eligibility", "provider", "participation", "medical_claim", "voluntary_alignment"]
 
 
 @dataclass
@@ -125,17 +131,24 @@ def load(
         " paid_amount DOUBLE, allowed_amount DOUBLE, first_file VARCHAR, first_row BIGINT)"
     )
     for table in LOAD_ORDER:
-        _load_table(con, table, files[table], loaded)
+        if files[table]:
+            _load_table(con, table, files[table], loaded)
+        else:
+            columns = ", ".join(f"{c.name} {c.type}" for c in TABLES[table])
+            con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
     _check_dollars(con, loaded)
     return loaded
 
 
 def _find_files(folder: Path, table: str) -> list[Path]:
-    """The file(s) holding ``table``: table.parquet, table.csv[.gz] or a folder table/."""
+    """The file(s) holding ``table``: table.parquet, table.csv[.gz] or a folder table/
+    (none for an optional table that is absent)."""
     candidates = [
         p for p in folder.iterdir()
         if p.name in (f"{table}.parquet", f"{table}.csv", f"{table}.csv.gz", table)
     ]
+    if not candidates and table in OPTIONAL_TABLES:
+        return []
     if not candidates:
         raise InputError(
             f"{folder}: missing table {table!r} (expected {table}.parquet, {table}.csv"

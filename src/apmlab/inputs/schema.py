@@ -123,12 +123,23 @@ PARTICIPATION = [
     Column("end_date", "DATE"),
 ]
 
+# Optional: beneficiaries' designation of a clinician responsible for their care
+# ("voluntary alignment", 42 CFR 425.402(e)); assignment gives it precedence over claims.
+VOLUNTARY_ALIGNMENT = [
+    Column("person_id", "VARCHAR", True),
+    Column("npi", "VARCHAR", True, doc="The designated clinician."),
+    Column("designation_date", "DATE", True),
+]
+
 TABLES: dict[str, list[Column]] = {
     "eligibility": ELIGIBILITY,
     "medical_claim": MEDICAL_CLAIM,
     "provider": PROVIDER,
     "participation": PARTICIPATION,
+    "voluntary_alignment": VOLUNTARY_ALIGNMENT,
 }
+# Tables a folder may leave out: they are then created empty.
+OPTIONAL_TABLES = ("voluntary_alignment",)
 
 # Service categories of the core stage, in report order (methodology.md section 7).
 SERVICE_CATEGORIES = [
