@@ -12,6 +12,7 @@ from rich.console import Console
 
 from apmlab.mssp.cli import app as mssp_app
 from apmlab.reach.cli import app as reach_app
+from apmlab.risk.cli import app as risk_app
 
 app = typer.Typer(
     name="apmlab",
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(mssp_app, name="mssp")
 app.add_typer(reach_app, name="reach")
+app.add_typer(risk_app, name="risk")
 console = Console(stderr=True, soft_wrap=True)
 
 DEMO_BENEFICIARIES = 20_000

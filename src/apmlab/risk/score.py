@@ -130,8 +130,12 @@ def _register(con, name: str, obj: Any, columns: tuple[str, ...], label: str) ->
                 f"FROM {source}")
 
 
+def _unit(header_lines: int) -> str:
+    return "line" if header_lines else "row"
+
+
 def _where(label: str, header_lines: int, rows: list[tuple]) -> str:
-    unit = "line" if header_lines else "row"
+    unit = _unit(header_lines)
     return "; ".join(f"{label} {unit} {r[0] + header_lines}: {r[1]}" for r in rows)
 
 
@@ -161,12 +165,12 @@ def _prepare_persons(con, year: int, label: str, header_lines: int) -> None:
                 WHEN ltimcaid_text NOT IN ('0', '1') THEN 'LTIMCAID is not 0 or 1'
                 WHEN nemcaid_text NOT IN ('0', '1') THEN 'NEMCAID is not 0 or 1'
                 WHEN row_no > MIN(row_no) OVER (PARTITION BY person_id)
-                    THEN CONCAT('ID repeats the ID of row ',
-                                CAST(MIN(row_no) OVER (PARTITION BY person_id) AS VARCHAR))
+                    THEN CONCAT('ID repeats the ID of ', $unit, ' ', CAST(
+                        MIN(row_no) OVER (PARTITION BY person_id) + $offset AS VARCHAR))
             END AS reason
             FROM risk_person_checked
         ) WHERE reason IS NOT NULL ORDER BY row_no LIMIT {_MAX_ERRORS}
-    """, {"year": year}).fetchall()
+    """, {"year": year, "offset": header_lines, "unit": _unit(header_lines)}).fetchall()
     if bad:
         raise InputError(_where(label, header_lines, bad))
     con.execute("""
