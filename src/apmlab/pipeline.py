@@ -17,6 +17,7 @@ from rich.console import Console
 
 from apmlab import core, engine
 from apmlab.inputs.load import Loaded, load
+from apmlab.mssp import stage as mssp_stage
 from apmlab.report import Section, core_sections, write_report
 
 DATABASE_NAME = "apmlab.duckdb"
@@ -56,6 +57,7 @@ def _core_sections(ctx: RunContext) -> list[Section]:
 
 STAGES: list[Stage] = [
     Stage("core", _run_core, _core_sections),
+    Stage("mssp", mssp_stage.run, mssp_stage.sections),
 ]
 
 

@@ -1,0 +1,86 @@
+-- Assignment of each eligible beneficiary to at most one ACO per performance year and
+-- method (42 CFR 425.402(b)):
+--   step 1: beneficiaries with any primary care service from a primary care physician or
+--     non-physician practitioner (inside or outside an ACO) go to the ACO whose allowed
+--     charges for such services are greater than those of every other ACO and every
+--     unaffiliated billing TIN (a tie assigns no one);
+--   step 2: the others, by the same plurality over step-two specialists' charges;
+--   voluntary alignment (425.402(e)): a designation of an ACO professional assigns the
+--     beneficiary to that ACO whatever the claims say; a designation of a clinician outside
+--     every ACO keeps the beneficiary out of claims-based assignment.
+-- Eligibility (425.401(a)): enrolled in both Part A and Part B in every enrolled month of
+-- the performance year.
+WITH person AS (
+    SELECT year, method, person_id, sum(step_one_services) AS step_one_services
+    FROM mssp_entity_charges
+    GROUP BY year, method, person_id
+),
+candidates AS (
+    SELECT
+        c.year,
+        c.method,
+        c.person_id,
+        c.entity_id,
+        c.aco_id,
+        c.model,
+        c.aco_physician_services,
+        CASE WHEN p.step_one_services > 0 THEN '1' ELSE '2' END AS step,
+        CASE
+            WHEN p.step_one_services > 0 THEN c.step_one_allowed ELSE c.step_two_allowed
+        END AS allowed_charges
+    FROM mssp_entity_charges AS c
+    INNER JOIN person AS p
+        ON p.year = c.year AND p.method = c.method AND p.person_id = c.person_id
+),
+ranked AS (
+    SELECT
+        *,
+        row_number() OVER (
+            PARTITION BY year, method, person_id ORDER BY allowed_charges DESC, entity_id
+        ) AS place,
+        lead(allowed_charges) OVER (
+            PARTITION BY year, method, person_id ORDER BY allowed_charges DESC, entity_id
+        ) AS runner_up
+    FROM candidates
+    WHERE allowed_charges > 0
+),
+claims_based AS (
+    SELECT year, method, person_id, model, aco_id, step, allowed_charges
+    FROM ranked
+    WHERE place = 1
+        AND aco_id IS NOT NULL
+        AND aco_physician_services > 0
+        AND (runner_up IS NULL OR allowed_charges > runner_up)
+),
+designation AS (
+    SELECT
+        w.year,
+        w.method,
+        v.person_id,
+        a.model,
+        a.aco_id,
+        row_number() OVER (
+            PARTITION BY w.year, w.method, v.person_id ORDER BY v.designation_date DESC, v.npi
+        ) AS latest
+    FROM voluntary_alignment AS v
+    INNER JOIN mssp_assignment_window AS w ON v.designation_date <= w.window_end
+    LEFT JOIN provider AS p ON p.npi = v.npi
+    LEFT JOIN mssp_aco_tin AS a ON a.year = w.year AND a.tin = p.tin AND NOT a.shared_tin
+),
+assigned AS (
+    SELECT year, method, person_id, model, aco_id, 'voluntary' AS step,
+        CAST(NULL AS DOUBLE) AS allowed_charges
+    FROM designation
+    WHERE latest = 1 AND aco_id IS NOT NULL
+    UNION ALL
+    SELECT c.year, c.method, c.person_id, c.model, c.aco_id, c.step, c.allowed_charges
+    FROM claims_based AS c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM designation AS d
+        WHERE d.year = c.year AND d.method = c.method AND d.person_id = c.person_id
+    )
+)
+SELECT a.*
+FROM assigned AS a
+INNER JOIN core_beneficiary_year AS b ON b.person_id = a.person_id AND b.year = a.year
+WHERE b.months_part_ab > 0 AND b.months_part_ab = b.months_enrolled
