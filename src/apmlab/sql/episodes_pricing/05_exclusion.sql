@@ -1,0 +1,37 @@
+-- Money counted both ways (DESIGN.md principle 6): episodes set aside and dollars left out,
+-- by model and reason, with counts and dollars. Kinds: canceled_episode (by cancellation
+-- reason; dollars = actual payment of the episode), excluded_service (by exclusion reason;
+-- prorated dollars), outside_window (prorated part of straddling services), high_cost_cap
+-- (dollars above the cap in non-canceled episodes), no_target (participant episodes with
+-- no baseline to price them).
+SELECT model, 'canceled_episode' AS kind, cancel_reason AS reason,
+    count(*) AS items, sum(actual_payment) AS dollars
+FROM episodes_pricing_target
+WHERE cancelled
+GROUP BY model, cancel_reason
+UNION ALL
+SELECT e.model, 'excluded_service' AS kind, w.exclusion_reason AS reason,
+    count(*) AS items, sum(w.paid * w.fraction_in_window) AS dollars
+FROM episodes_window_claim AS w
+INNER JOIN episodes_anchor AS e ON e.episode_id = w.episode_id
+WHERE w.exclusion_reason IS NOT NULL
+GROUP BY e.model, w.exclusion_reason
+UNION ALL
+SELECT e.model, 'outside_window' AS kind, 'prorated_straddling_service' AS reason,
+    count(*) AS items, sum(w.paid * (1 - w.fraction_in_window)) AS dollars
+FROM episodes_window_claim AS w
+INNER JOIN episodes_anchor AS e ON e.episode_id = w.episode_id
+WHERE w.fraction_in_window < 1
+GROUP BY e.model
+UNION ALL
+SELECT model, 'high_cost_cap' AS kind, 'above_cap' AS reason,
+    count(*) AS items, sum(actual_payment - capped_payment) AS dollars
+FROM episodes_pricing_target
+WHERE NOT cancelled AND actual_payment > capped_payment
+GROUP BY model
+UNION ALL
+SELECT model, 'no_target' AS kind, 'no_baseline' AS reason,
+    count(*) AS items, sum(actual_payment) AS dollars
+FROM episodes_pricing_target
+WHERE NOT cancelled AND participant_id IS NOT NULL AND target_price IS NULL
+GROUP BY model
