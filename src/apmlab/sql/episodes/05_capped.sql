@@ -1,13 +1,14 @@
 -- High-cost episodes capped per model, MS-DRG, region and performance year, over the
 -- episodes of every hospital in the region that are not canceled: at the mean + k standard
 -- deviations (CJR, 510.300(b)(5)) or at a percentile (TEAM, BPCI Advanced: winsorisation
--- at the 99th percentile, nearest rank). The cap applies to actual payments as well
+-- at the 99th percentile: the smallest payment whose cumulative share of episodes reaches
+-- the percentile, i.e. the nearest-rank percentile). The cap applies to actual payments as well
 -- (510.305(e)(1)(i)).
 WITH ranked AS (
     SELECT
         e.*,
         e.cancel_reason IS NOT NULL AS cancelled,
-        CASE WHEN e.cancel_reason IS NULL THEN percent_rank() OVER (
+        CASE WHEN e.cancel_reason IS NULL THEN cume_dist() OVER (
             PARTITION BY e.model, e.anchor_drg, e.region, e.performance_year,
                 e.cancel_reason IS NULL
             ORDER BY e.actual_payment
