@@ -42,6 +42,7 @@ def grid(revenue, market=None, start=None, end=None, pau=None, growth=None, qual
         start_year=np.array(start or [years[1]] * n),
         end_year=np.array(end or [9999] * n),
         revenue=revenue,
+        beneficiaries=np.full((n, y), 100),
         pau_revenue=full(pau, 0.0),
         population_growth=full(growth, NAN),
         quality=full(quality, NAN),
@@ -178,8 +179,8 @@ def test_bad_specs_are_refused(tmp_path):
 
 def region(per_capita, comparison, person_years, years=(2018, 2019, 2020, 2021), start=2019):
     return tcoc.RegionYears("MD", np.array(years), np.array(per_capita, float),
-                            np.array(person_years, float), np.array(comparison, float),
-                            start, 9999)
+                            np.array(person_years, float), np.full(len(years), 500),
+                            np.array(comparison, float), start, 9999)
 
 
 def test_savings_against_the_national_trend():

@@ -167,3 +167,21 @@ def test_no_participants_gives_empty_tables_with_their_columns(tmp_path):
     columns = [r[0] for r in connection.execute("DESCRIBE hospital_budget").fetchall()]
     assert {"ccn", "year", "budget", "actual_revenue", "variance",
             "corridor_adjustment"} <= set(columns)
+
+
+def test_report_section_suppresses_small_cells(con):
+    from apmlab.budgets import report
+
+    body = report.section(con).body
+    assert "<h3>MD</h3>" in body and "&lt;11" in body
+    # The per-capita figures of 3-4 beneficiaries and the revenue of 1-3 patients never show.
+    assert "$10,500" not in body and "$15,500" not in body
+
+
+def test_report_section_says_when_there_is_no_participant(tmp_path):
+    from apmlab.budgets import report
+
+    connection = apmlab.load(write_input(tmp_path / "input")).con
+    core.run(connection, (2021, 2021))
+    budgets.run(connection)
+    assert "No participant" in report.section(connection).body

@@ -35,7 +35,8 @@ ADJUSTMENT_TABLE = "budget_hospital_adjustment"  # optional input: ccn, year, qu
 ADJUSTMENTS = ("rate_update", "demographic", "market_shift", "quality", "service_change")
 COLUMNS = {
     "ccn": pa.string(), "market": pa.string(), "spec": pa.string(), "year": pa.int32(),
-    "model_year": pa.int32(), "baseline_revenue": pa.float64(), "prior_budget": pa.float64(),
+    "model_year": pa.int32(), "beneficiaries": pa.int64(), "baseline_revenue": pa.float64(),
+    "prior_budget": pa.float64(),
     "population_growth": pa.float64(), "pau_share": pa.float64(),
     **{f"{a}_adjustment": pa.float64() for a in ADJUSTMENTS},
     "budget": pa.float64(), "actual_revenue": pa.float64(), "variance": pa.float64(),
@@ -55,6 +56,7 @@ class HospitalYears:
     start_year: np.ndarray         # (H,) first year of participation
     end_year: np.ndarray           # (H,) last year of participation
     revenue: np.ndarray            # (H, Y) inpatient + outpatient FFS revenue
+    beneficiaries: np.ndarray      # (H, Y) distinct patients
     pau_revenue: np.ndarray        # (H, Y) revenue from potentially avoidable utilisation
     population_growth: np.ndarray  # (H, Y) service-area growth from the prior year
     quality: np.ndarray            # (H, Y) quality factor, NaN = the spec's default
@@ -111,6 +113,7 @@ def compute(h: HospitalYears, spec: HospitalBudgetSpec) -> pa.Table:
         "spec": [spec.name] * len(rows),
         "year": years[cols],
         "model_year": years[cols] - first[rows] + 1,
+        "beneficiaries": h.beneficiaries[rows, cols],
         "baseline_revenue": baseline[rows],
         "prior_budget": out["prior"][rows, cols],
         "population_growth": out["growth"][rows, cols],
@@ -179,7 +182,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection, ccns: list[str] | None = None) -
     )
     rows = con.execute(
         f"""
-        SELECT h.ccn, h.market, h.year, h.start_year, h.end_year, h.revenue,
+        SELECT h.ccn, h.market, h.year, h.start_year, h.end_year, h.revenue, h.beneficiaries,
             coalesce(r.readmission_revenue, 0), g.population_growth,
             a.quality_adjustment, coalesce(a.service_change, 0)
         FROM budgets_hospital_year AS h
@@ -194,7 +197,8 @@ def read_inputs(con: duckdb.DuckDBPyConnection, ccns: list[str] | None = None) -
     years = np.array(sorted({r[2] for r in rows}), dtype=np.int64)
     ccn = list(dict.fromkeys(r[0] for r in rows))
     shape = (len(ccn), len(years))
-    grid = {k: np.full(shape, np.nan) for k in ("revenue", "pau", "growth", "quality", "svc")}
+    grid = {k: np.full(shape, np.nan)
+            for k in ("revenue", "patients", "pau", "growth", "quality", "svc")}
     for k, r in enumerate(rows):
         i, j = divmod(k, len(years))
         for name, value in zip(grid, r[5:], strict=True):
@@ -207,6 +211,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection, ccns: list[str] | None = None) -
         start_year=np.array([r[3] for r in first_rows], dtype=np.int64),
         end_year=np.array([r[4] for r in first_rows], dtype=np.int64),
         revenue=grid["revenue"],
+        beneficiaries=grid["patients"].astype(np.int64),
         pau_revenue=grid["pau"],
         population_growth=grid["growth"],
         quality=grid["quality"],

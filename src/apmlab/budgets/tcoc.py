@@ -24,7 +24,8 @@ from apmlab.budgets.spec import TcocSpec
 
 SCHEMA = pa.schema({
     "region": pa.string(), "year": pa.int32(), "model_year": pa.int32(),
-    "base_year": pa.int32(), "person_years": pa.float64(), "per_capita_tcoc": pa.float64(),
+    "base_year": pa.int32(), "beneficiaries": pa.int64(), "person_years": pa.float64(),
+    "per_capita_tcoc": pa.float64(),
     "comparison_per_capita": pa.float64(), "expected_per_capita": pa.float64(),
     "tcoc_growth": pa.float64(), "comparison_growth": pa.float64(),
     "excess_growth": pa.float64(), "savings": pa.float64(), "savings_target": pa.float64(),
@@ -41,6 +42,7 @@ class RegionYears:
     years: np.ndarray
     per_capita: np.ndarray
     person_years: np.ndarray
+    beneficiaries: np.ndarray
     comparison_per_capita: np.ndarray
     start_year: int
     end_year: int
@@ -91,6 +93,7 @@ def compute(r: RegionYears, spec: TcocSpec) -> pa.Table:
         "year": years,
         "model_year": [int(m) if m else None for m in model_year],
         "base_year": [base] * len(years),
+        "beneficiaries": r.beneficiaries,
         "person_years": r.person_years,
         "per_capita_tcoc": r.per_capita,
         "comparison_per_capita": r.comparison_per_capita,
@@ -110,7 +113,7 @@ def read_regions(con: duckdb.DuckDBPyConnection) -> list[RegionYears]:
     """Each region of ``budgets_region_year`` with the comparison's series on its years."""
     rows = con.execute(
         """
-        SELECT r.area, r.year, r.per_capita, r.person_years, c.per_capita,
+        SELECT r.area, r.year, r.per_capita, r.person_years, r.beneficiaries, c.per_capita,
             r.start_year, r.end_year
         FROM budgets_region_year AS r
         INNER JOIN budgets_region_year AS c ON c.year = r.year AND NOT c.is_region
@@ -123,8 +126,9 @@ def read_regions(con: duckdb.DuckDBPyConnection) -> list[RegionYears]:
         mine = [row for row in rows if row[0] == area]
         years = np.arange(mine[0][1], mine[-1][1] + 1)
         by_year = {row[1]: row for row in mine}
-        series = np.array([[by_year[y][k] if y in by_year else np.nan for k in (2, 3, 4)]
+        series = np.array([[by_year[y][k] if y in by_year else 0 for k in (2, 3, 4, 5)]
                            for y in years], dtype=float)
-        regions.append(RegionYears(area, years, series[:, 0], series[:, 1], series[:, 2],
-                                   int(mine[0][5]), int(mine[0][6])))
+        regions.append(RegionYears(area, years, series[:, 0], series[:, 1],
+                                   series[:, 2].astype(np.int64), series[:, 3],
+                                   int(mine[0][6]), int(mine[0][7])))
     return regions
