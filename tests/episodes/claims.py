@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from apmlab import engine, episodes
+from apmlab.episodes.spec import RULE_TABLES, load_model, rule_rows
+
 HOSPITAL = "100001"  # CCN digits 3-6 = 0001: short-term acute hospital
 OTHER_HOSPITAL = "100002"
 SNF = "105001"
@@ -77,3 +80,31 @@ HOSPITAL_PROVIDERS = [
 
 def rows(con, sql: str, params=None) -> list[tuple]:
     return con.execute(sql, params or {}).fetchall()
+
+
+def reconcile(con, model: str, year: int, episodes_rows: list[tuple], quality=None) -> dict:
+    """Run only the reconciliation model on hand-made priced episodes, with the rule tables
+    built from the real spec: (participant, track, hospital_type, target_before_discount,
+    capped_payment) per episode."""
+    spec = load_model(model)
+    for name, table_rows in rule_rows(spec, range(year, year + 1)).items():
+        episodes._write(con, name, RULE_TABLES[name], table_rows)
+    discount, repay = (con.execute("SELECT discount, repayment_discount FROM episodes_ref_year")
+                       .fetchall()[0])
+    episodes._write(
+        con, "episodes_pricing_target",
+        "model VARCHAR, participant_id VARCHAR, performance_year INTEGER, "
+        "performance_year_label VARCHAR, rules_year INTEGER, track VARCHAR, "
+        "hospital_type VARCHAR, target_before_discount DOUBLE, discount DOUBLE, "
+        "repayment_discount DOUBLE, actual_payment DOUBLE, capped_payment DOUBLE, "
+        "cancelled BOOLEAN",
+        [(model, p, year, "PY", year, t, h, tbd, discount, repay, cap, cap, False)
+         for p, t, h, tbd, cap in episodes_rows],
+    )
+    episodes._write(con, "episodes_input_quality",
+                    "model VARCHAR, participant_id VARCHAR, performance_year INTEGER, "
+                    "composite_quality_score DOUBLE", quality or [])
+    model_sql = {m.name: m for m in engine.stage_models("episodes_pricing")}["reconciliation"]
+    cur = con.execute(model_sql.sql)
+    names = [d[0] for d in cur.description]
+    return {r[1]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
