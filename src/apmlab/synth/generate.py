@@ -154,6 +154,11 @@ class _World:
         n_states = len(codes.STATES)
         tin_values, self.practice = np.unique(p.tin, return_inverse=True)
         self.tin_values = tin_values
+        # Claim columns are dictionary-encoded over distinct values (duplicates in an
+        # Arrow dictionary make Parquet output depend on hashing order).
+        ccn_values, ccn_of = np.unique(p.ccn, return_inverse=True)
+        self.ccn_of_provider = np.where(p.ccn == "", -1, ccn_of).astype(np.int32)
+        self.ccn_values = pa.array(ccn_values)
         # --- ACOs: groups of primary care practices --------------------------------
         pcp_practices = np.unique(self.practice[p.kind == "pcp"])
         state_of_practice = np.zeros(len(tin_values), int)
@@ -225,7 +230,7 @@ class _World:
         # --- Accumulators of the truth ----------------------------------------------
         self.aco_sums = np.zeros((len(self.acos), 3))      # actual, averted, person-years
         self.gb_sums = np.zeros(3)                          # actual, reduction, person-years
-        self.episodes: list[dict] = []
+        self.episodes: list[dict] = []     # exposed anchor stays, per chunk
         self.risk_norm = None
         self.quota = None
         self.practice_norm = 1.0
@@ -495,9 +500,12 @@ class _World:
             "place_of_service_code": _dict(L["pos"], cl.POS.values),
             "rendering_npi": _dict(L["rendering"], npi),
             "billing_npi": _dict(L["billing"], npi),
-            "billing_tin": _dict(L["billing"], pa.array(p.tin)),
+            "billing_tin": _dict(np.where(L["billing"] >= 0, self.practice[L["billing"]], -1),
+                                 pa.array(self.tin_values)),
             "facility_npi": _dict(L["facility"], npi),
-            "facility_ccn": _dict(L["facility"], pa.array(p.ccn)),
+            "facility_ccn": _dict(np.where(L["facility"] >= 0,
+                                           self.ccn_of_provider[L["facility"]], -1),
+                                  self.ccn_values),
             "paid_date": _dates(L["end"] + 14 + (L["claim"] % 30).astype(np.int32)),
             "allowed_amount": pa.array(np.round(L["allowed"], 2)),
             "paid_amount": pa.array(np.round(L["paid"], 2)),
@@ -532,40 +540,42 @@ class _World:
         return {"models": models}
 
     def _bundle_truth(self, out: Path) -> dict:
-        if not self.episodes:
-            return {}
-        ep = {k: np.concatenate([e[k] for e in self.episodes]) for k in self.episodes[0]}
-        con = duckdb.connect()
-        episodes = pa.table({
-            "episode": np.arange(len(ep["person"])), "person_id": _person_ids(ep["person"]),
-            "start": _dates(ep["adm"]), "stop": _dates(ep["end"]),
-        })
-        con.register("episodes", episodes)
-        files = sorted(str(f) for f in (out / "medical_claim").glob("*.parquet"))
-        spend = dict(con.execute(
-            "SELECT e.episode, sum(c.paid_amount - c.ime_amount - c.dsh_amount)"
-            " FROM episodes e JOIN read_parquet($files) c ON c.person_id = e.person_id"
-            " AND c.claim_start_date BETWEEN e.start AND e.stop GROUP BY e.episode",
-            {"files": files}).fetchall())
-        actual = np.array([spend.get(i, 0.0) for i in range(len(ep["person"]))])
-        model = self.bundle_model[ep["hospital"]]
+        """Episode spending actually written (anchor admission to window end, from the
+        claim files) and the post-acute reductions recorded for those episodes."""
+        keys = ("person", "adm", "end", "hospital", "reduction")
+        ep = {k: np.concatenate([e[k] for e in self.episodes] or [np.zeros(0, int)])
+              for k in keys}
+        actual = np.zeros(len(ep["person"]))
+        if len(actual):
+            con = duckdb.connect()
+            con.register("episodes", pa.table({
+                "episode": np.arange(len(actual)), "person_id": _person_ids(ep["person"]),
+                "start": _dates(ep["adm"]), "stop": _dates(ep["end"])}))
+            files = sorted(str(f) for f in (out / "medical_claim").glob("*.parquet"))
+            for episode, paid in con.execute(
+                "SELECT e.episode, sum(c.paid_amount - c.ime_amount - c.dsh_amount)"
+                " FROM episodes e JOIN read_parquet($files) c ON c.person_id = e.person_id"
+                " AND c.claim_start_date BETWEEN e.start AND e.stop GROUP BY e.episode",
+                {"files": files},
+            ).fetchall():
+                actual[episode] = paid
         result = {}
         for b, name in enumerate(BUNDLES):
-            sel = model == b
-            if not sel.any():
-                continue
-            hosp = ep["hospital"][sel]
-            entities, inverse = np.unique(hosp, return_inverse=True)
-            a = np.bincount(inverse, weights=actual[sel])
-            r = np.bincount(inverse, weights=ep["reduction"][sel])
-            n = np.bincount(inverse).astype(float)
-            result[name] = _summary("episode_spending", "episode",
-                                    getattr(self.cfg, f"{name}_start"), a, r, n,
-                                    [str(self.p.ccn[h]) for h in entities], None)
-            result[name]["drgs"] = list(codes.BUNDLE_DRGS[name])
-            result[name]["window_days"] = codes.BUNDLE_WINDOW_DAYS[name]
-            result[name]["post_acute_effect_pct"] = round(
-                100 * float(getattr(self.cfg, f"{name}_effect")), 4)
+            hospitals = np.flatnonzero(self.bundle_model == b)
+            position = np.full(len(self.bundle_model), -1)
+            position[hospitals] = np.arange(len(hospitals))
+            sel = self.bundle_model[ep["hospital"]] == b
+            where = position[ep["hospital"][sel]]
+            size = len(hospitals)
+            result[name] = _summary(
+                "episode_spending", "episode", getattr(self.cfg, f"{name}_start"),
+                np.bincount(where, weights=actual[sel], minlength=size),
+                np.bincount(where, weights=ep["reduction"][sel], minlength=size),
+                np.bincount(where, minlength=size).astype(float),
+                [str(self.p.ccn[h]) for h in hospitals], None)
+            result[name].update(
+                drgs=list(codes.BUNDLE_DRGS[name]), window_days=codes.BUNDLE_WINDOW_DAYS[name],
+                post_acute_effect_pct=round(100 * float(getattr(self.cfg, f"{name}_effect")), 4))
         return result
 
 
