@@ -4,10 +4,15 @@ expected figure is worked out in the comments from the rows below."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
+from typer.testing import CliRunner
 
 import apmlab
 from apmlab import budgets, core
+from apmlab.budgets import report
+from apmlab.budgets.spec import spec_path
+from apmlab.cli import app
 from tiny_input import LINE, PERSON, PROVIDER, write_input
 
 YEARS = {"enrollment_start_date": "2021-01-01", "enrollment_end_date": "2022-12-31"}
@@ -170,8 +175,6 @@ def test_no_participants_gives_empty_tables_with_their_columns(tmp_path):
 
 
 def test_report_section_suppresses_small_cells(con):
-    from apmlab.budgets import report
-
     body = report.section(con).body
     assert "<h3>MD</h3>" in body and "&lt;11" in body
     # The per-capita figures of 3-4 beneficiaries and the revenue of 1-3 patients never show.
@@ -179,9 +182,55 @@ def test_report_section_suppresses_small_cells(con):
 
 
 def test_report_section_says_when_there_is_no_participant(tmp_path):
-    from apmlab.budgets import report
-
     connection = apmlab.load(write_input(tmp_path / "input")).con
     core.run(connection, (2021, 2021))
     budgets.run(connection)
     assert "No participant" in report.section(connection).body
+
+
+# --- apmlab budgets ... -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def run_database(tmp_path_factory):
+    root = tmp_path_factory.mktemp("budgets_cli")
+    folder = write_input(root / "input", ELIGIBILITY, CLAIMS, PROVIDERS, PARTICIPATION)
+    database = root / "apmlab.duckdb"
+    connection = apmlab.load(folder, database=database).con
+    core.run(connection, (2021, 2022))
+    connection.close()
+    return database
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, ["budgets", *map(str, args)])
+
+
+def test_cli_reruns_with_a_copied_and_changed_spec(run_database, tmp_path):
+    copy = tmp_path / "faster_update.toml"
+    copy.write_text(spec_path("maryland_gbr").read_text().replace("rate = 0.0300",
+                                                                 "rate = 0.0600"))
+    result = invoke("run", "--db", run_database, "--hospital-spec", copy)
+    assert result.exit_code == 0, result.output
+    assert "hospital_budget: 2 rows" in result.output
+    with duckdb.connect(str(run_database), read_only=True) as con:
+        update = con.execute("SELECT rate_update_adjustment FROM hospital_budget "
+                             "WHERE ccn = '210001'").fetchall()[0][0]
+    assert update == pytest.approx(15_500 * 0.06)
+
+
+def test_cli_errors_are_one_line_with_exit_code_2(run_database, tmp_path):
+    missing = invoke("run", "--db", tmp_path / "none.duckdb")
+    assert missing.exit_code == 2
+    bad = invoke("run", "--db", run_database, "--tcoc-spec", "no_such_spec")
+    assert bad.exit_code == 2 and "no budgets spec named 'no_such_spec'" in bad.output
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    no_core = invoke("run", "--db", empty)
+    assert no_core.exit_code == 2 and "no core tables" in no_core.output
+
+
+def test_cli_lists_the_specs():
+    result = invoke("specs")
+    assert result.exit_code == 0
+    for name in ("maryland_gbr", "ahead_2026", "chart_parhm", "maryland_tcoc"):
+        assert name in result.output

@@ -126,7 +126,8 @@ def compute(h: HospitalYears, spec: HospitalBudgetSpec) -> pa.Table:
         "corridor_adjustment": corridor,
         "revenue_under_model": actual + corridor,
     }
-    return pa.table(data, schema=SCHEMA)
+    return pa.table({name: pa.array(data[name], SCHEMA.field(name).type, from_pandas=True)
+                     for name in SCHEMA.names}, schema=SCHEMA)  # NaN (undefined) -> NULL
 
 
 def _baseline(revenue: np.ndarray, years: np.ndarray, first: np.ndarray,

@@ -66,7 +66,7 @@ def _region(region: str, rows: list[dict]) -> str:
         ["Year", "Model year", "Beneficiaries", "Person-years", "Per capita",
          "National per capita", "Expected per capita", "Growth", "National growth",
          "Savings", "Savings target", "Cumulative savings", "Cumulative target", "Guardrail"],
-        [(r["year"], r["model_year"] or "", r["beneficiaries"], r["person_years"],
+        [(str(r["year"]), r["model_year"] or "", r["beneficiaries"], r["person_years"],
           r["per_capita_tcoc"], r["comparison_per_capita"], r["expected_per_capita"],
           r["tcoc_growth"], r["comparison_growth"], r["savings"], r["savings_target"],
           r["cumulative_savings"], r["cumulative_target"], guardrail[r["guardrail_ok"]])
@@ -86,7 +86,7 @@ def _hospitals(rows: list[dict]) -> str:
         ["CCN", "Spec", "Year", "Patients", "Prior budget", "Rate update", "Demographic",
          "Market shift", "Quality", "Service change", "Budget", "Actual revenue", "Variance",
          "Corridor settlement"],
-        [(r["ccn"], r["spec"], r["year"], r["beneficiaries"], r["prior_budget"],
+        [(r["ccn"], r["spec"], str(r["year"]), r["beneficiaries"], r["prior_budget"],
           r["rate_update_adjustment"], r["demographic_adjustment"],
           r["market_shift_adjustment"], r["quality_adjustment"],
           r["service_change_adjustment"], r["budget"], r["actual_revenue"],

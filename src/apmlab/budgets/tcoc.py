@@ -88,7 +88,7 @@ def compute(r: RegionYears, spec: TcocSpec) -> pa.Table:
         years_above = years_above + 1 if excess[j] > 0 else 0
         guardrail[j] = bool(excess[j] <= spec.max_excess_growth
                             and years_above <= spec.max_years_above)
-    return pa.table({
+    data = {
         "region": [r.region] * len(years),
         "year": years,
         "model_year": [int(m) if m else None for m in model_year],
@@ -106,7 +106,9 @@ def compute(r: RegionYears, spec: TcocSpec) -> pa.Table:
         "cumulative_savings": cumulative,
         "cumulative_target": cumulative_target,
         "guardrail_ok": guardrail,
-    }, schema=SCHEMA)
+    }
+    return pa.table({name: pa.array(data[name], SCHEMA.field(name).type, from_pandas=True)
+                     for name in SCHEMA.names}, schema=SCHEMA)  # NaN (undefined) -> NULL
 
 
 def read_regions(con: duckdb.DuckDBPyConnection) -> list[RegionYears]:
