@@ -227,3 +227,18 @@ def test_base_year_is_the_spec_year_when_the_data_reach_it():
     assert tcoc.base_year_for(years, 2019, 2013) == 2013
     assert tcoc.base_year_for(np.array([2021, 2022, 2023]), 2023, 2013) == 2022
     assert tcoc.base_year_for(np.array([2021, 2022]), 2021, 2013) == 2021
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(1.0, 1e7), min_size=4, max_size=4),
+       st.floats(0.0, 0.05), st.floats(-0.05, 0.05))
+def test_full_settlement_lands_revenue_inside_the_corridor(revenue, width, growth):
+    """With the whole excess settled, revenue under the model is within the corridor of the
+    budget; inside the corridor the hospital keeps exactly its FFS revenue."""
+    s = spec(corridor_width=width, settlement_share=1.0)
+    h = grid([revenue], growth=[[growth] * 4])
+    for r in hospital.compute(h, s).to_pylist():
+        band = width * abs(r["budget"]) * (1 + 1e-9) + 1e-6
+        assert abs(r["revenue_under_model"] - r["budget"]) <= band
+        if abs(r["variance"]) <= width * abs(r["budget"]):
+            assert r["revenue_under_model"] == r["actual_revenue"]
