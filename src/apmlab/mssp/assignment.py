@@ -5,7 +5,10 @@ emergency's extra codes) live in ``specs/mssp/assignment.toml`` with their citat
 module turns them into reference tables and runs the SQL models of ``sql/mssp/``, which
 write ``mssp_assignment``: one row per performance year, method (``retrospective`` or
 ``prospective``) and assigned beneficiary, with the ACO and the step that assigned them
-(``voluntary``, ``1`` or ``2``). A user can copy the spec, change a list and rerun.
+(``voluntary``, ``1`` or ``2``). The same models assign the benchmark years before each
+agreement with the agreement's participant TINs (``mssp_benchmark_assignment``, 42 CFR
+425.652(a), 425.601(a)) and pick the assignable population (``mssp_assignable``). A user
+can copy the spec, change a list and rerun.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from apmlab import engine
+from apmlab.mssp.benchmark import prepare_risk_input
 
 SPEC_PATH = Path(str(files("apmlab") / "specs" / "mssp" / "assignment.toml"))
 
@@ -64,8 +68,10 @@ def reference_tables(spec: dict) -> dict[str, pa.Table]:
 def run(
     con: duckdb.DuckDBPyConnection, years: tuple[int, int], spec_path: Path | None = None
 ) -> list[str]:
-    """Write the reference tables and ``mssp_assignment`` for performance years ``years``."""
+    """Write the reference tables, ``mssp_assignment`` for performance years ``years``, the
+    benchmark-year assignment and the assignable population (with ``mssp_risk_input``)."""
     spec = load_assignment_spec(spec_path)
+    prepare_risk_input(con)
     for name, table in reference_tables(spec).items():
         con.register("_ref", table)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _ref")

@@ -4,6 +4,7 @@
 -- 425.402(b)(1) lets an ACO consider: a primary care service from one of its primary care
 -- physicians or step-two specialists.
 SELECT
+    basis,
     year,
     method,
     person_id,
@@ -19,4 +20,4 @@ SELECT
     ) AS aco_physician_services
 FROM mssp_primary_care_service
 WHERE role IS NOT NULL
-GROUP BY year, method, person_id, entity_id, aco_id, model
+GROUP BY basis, year, method, person_id, entity_id, aco_id, model

@@ -1,5 +1,5 @@
--- Assignment of each eligible beneficiary to at most one ACO per performance year and
--- method (42 CFR 425.402(b)):
+-- Assignment of each eligible beneficiary to at most one ACO per basis (03_aco_tin), year
+-- and method (42 CFR 425.402(b)):
 --   step 1: beneficiaries with any primary care service from a primary care physician or
 --     non-physician practitioner (inside or outside an ACO) go to the ACO whose allowed
 --     charges for such services are greater than those of every other ACO and every
@@ -11,12 +11,13 @@
 -- Eligibility (425.401(a)): enrolled in both Part A and Part B in every enrolled month of
 -- the performance year.
 WITH person AS (
-    SELECT year, method, person_id, sum(step_one_services) AS step_one_services
+    SELECT basis, year, method, person_id, sum(step_one_services) AS step_one_services
     FROM mssp_entity_charges
-    GROUP BY year, method, person_id
+    GROUP BY basis, year, method, person_id
 ),
 candidates AS (
     SELECT
+        c.basis,
         c.year,
         c.method,
         c.person_id,
@@ -30,22 +31,25 @@ candidates AS (
         END AS allowed_charges
     FROM mssp_entity_charges AS c
     INNER JOIN person AS p
-        ON p.year = c.year AND p.method = c.method AND p.person_id = c.person_id
+        ON p.basis = c.basis AND p.year = c.year AND p.method = c.method
+        AND p.person_id = c.person_id
 ),
 ranked AS (
     SELECT
         *,
         row_number() OVER (
-            PARTITION BY year, method, person_id ORDER BY allowed_charges DESC, entity_id
+            PARTITION BY basis, year, method, person_id
+            ORDER BY allowed_charges DESC, entity_id
         ) AS place,
         lead(allowed_charges) OVER (
-            PARTITION BY year, method, person_id ORDER BY allowed_charges DESC, entity_id
+            PARTITION BY basis, year, method, person_id
+            ORDER BY allowed_charges DESC, entity_id
         ) AS runner_up
     FROM candidates
     WHERE allowed_charges > 0
 ),
 claims_based AS (
-    SELECT year, method, person_id, model, aco_id, step, allowed_charges
+    SELECT basis, year, method, person_id, model, aco_id, step, allowed_charges
     FROM ranked
     WHERE place = 1
         AND aco_id IS NOT NULL
@@ -54,30 +58,36 @@ claims_based AS (
 ),
 designation AS (
     SELECT
+        b.basis,
         w.year,
         w.method,
         v.person_id,
         a.model,
         a.aco_id,
         row_number() OVER (
-            PARTITION BY w.year, w.method, v.person_id ORDER BY v.designation_date DESC, v.npi
+            PARTITION BY b.basis, w.year, w.method, v.person_id
+            ORDER BY v.designation_date DESC, v.npi
         ) AS latest
     FROM voluntary_alignment AS v
     INNER JOIN mssp_assignment_window AS w ON v.designation_date <= w.window_end
+    INNER JOIN (SELECT DISTINCT basis, year FROM mssp_aco_tin) AS b ON b.year = w.year
     LEFT JOIN provider AS p ON p.npi = v.npi
-    LEFT JOIN mssp_aco_tin AS a ON a.year = w.year AND a.tin = p.tin AND NOT a.shared_tin
+    LEFT JOIN mssp_aco_tin AS a
+        ON a.basis = b.basis AND a.year = w.year AND a.tin = p.tin AND NOT a.shared_tin
 ),
 assigned AS (
-    SELECT year, method, person_id, model, aco_id, 'voluntary' AS step,
+    SELECT basis, year, method, person_id, model, aco_id, 'voluntary' AS step,
         CAST(NULL AS DOUBLE) AS allowed_charges
     FROM designation
     WHERE latest = 1 AND aco_id IS NOT NULL
     UNION ALL
-    SELECT c.year, c.method, c.person_id, c.model, c.aco_id, c.step, c.allowed_charges
+    SELECT c.basis, c.year, c.method, c.person_id, c.model, c.aco_id, c.step,
+        c.allowed_charges
     FROM claims_based AS c
     WHERE NOT EXISTS (
         SELECT 1 FROM designation AS d
-        WHERE d.year = c.year AND d.method = c.method AND d.person_id = c.person_id
+        WHERE d.basis = c.basis AND d.year = c.year AND d.method = c.method
+            AND d.person_id = c.person_id
     )
 )
 SELECT a.*
