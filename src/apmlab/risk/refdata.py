@@ -34,6 +34,11 @@ def _rows(path: Path) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(f))
 
 
+def eligible_hcpcs_years() -> tuple[int, ...]:
+    """Date-of-service years with CMS's eligible CPT/HCPCS list shipped."""
+    return tuple(sorted(int(p.stem[3:]) for p in (ROOT / "eligible_hcpcs").glob("DOS*.csv")))
+
+
 def available() -> dict[str, tuple[int, ...]]:
     """Model -> payment years with reference tables shipped."""
     out = {}
@@ -150,6 +155,11 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TABLE ref_hcc_requires AS
         SELECT model, CAST(cc AS INTEGER) AS cc, CAST(required_cc AS INTEGER) AS required_cc
         FROM _raw_requires;
+        CREATE OR REPLACE TABLE ref_hcc_eligible_hcpcs AS
+        SELECT CAST(regexp_extract(filename, 'DOS([0-9]{{4}})', 1) AS INTEGER) AS dos_year,
+               hcpcs
+        FROM read_csv('{root}/eligible_hcpcs/DOS*.csv', header = true, all_varchar = true,
+                      filename = true);
         CREATE OR REPLACE TABLE ref_hcc_age_bands AS
         SELECT b.kind, b.band, CAST(a.range AS INTEGER) AS age
         FROM read_csv('{root}/age_bands.csv', header = true) AS b

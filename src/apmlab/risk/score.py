@@ -72,6 +72,7 @@ def score(
     con: duckdb.DuckDBPyConnection | None = None,
     labels: tuple[str, str] = ("persons", "diagnoses"),
     header_lines: int = 0,
+    age_year: int | None = None,
 ) -> RiskScores:
     """Score ``persons``/``diagnoses`` (Arrow tables, pandas frames, DuckDB relations or
     table names on ``con``) for a payment year.
@@ -79,7 +80,9 @@ def score(
     ``model`` (``"V24"``/``"V28"``) scores that model alone; without it the year's
     principal model fills the raw columns and the year's blend the payment columns.
     ``labels`` and ``header_lines`` only shape error messages (file names; 1 for CSV files
-    so that row numbers are file line numbers).
+    so that row numbers are file line numbers). ``age_year`` takes ages on February 1 of
+    another year than the payment year (the pipeline scores years outside the shipped
+    tables with the nearest year's tables).
     """
     year = payment_year(payment_year_)
     if model is not None:
@@ -90,19 +93,20 @@ def score(
     refdata.load(con)
     _register(con, "risk_raw_person", persons, PERSON_COLUMNS, labels[0])
     _register(con, "risk_raw_diagnosis", diagnoses, DIAGNOSIS_COLUMNS, labels[1])
-    _prepare_persons(con, year.year, labels[0], header_lines)
+    age_year = age_year or year.year
+    _prepare_persons(con, age_year, labels[0], header_lines)
     n_dx = _prepare_diagnoses(con, labels[1], header_lines)
+    unmapped = 0
     for m in year.blend:
-        engine.run_stage(con, "risk", {"model": m, "payment_year": year.year})
+        engine.run_stage(con, "risk", {"model": m, "payment_year": year.year,
+                                       "age_year": age_year})
+        if m == year.principal_model:
+            unmapped = con.execute(
+                "SELECT COALESCE(SUM(n_rows), 0) FROM risk_code WHERE mapped = 0"
+            ).fetchall()[0][0]
         for t in ("risk_score", "risk_hcc"):
             con.execute(f"DROP TABLE IF EXISTS {t}_{m}")
             con.execute(f"ALTER TABLE {t} RENAME TO {t}_{m}")
-    unmapped = con.execute(
-        """SELECT count(*) FROM risk_input_diagnosis AS d
-           WHERE NOT EXISTS (SELECT 1 FROM ref_hcc_dx_to_cc AS m WHERE m.icd10 = d.icd10
-                             AND m.model = $model AND m.payment_year = $year)""",
-        {"model": year.principal_model, "year": year.year},
-    ).fetchall()[0][0]
     table = _assemble(con, year, ma_coding_adjustment)
     return RiskScores(table, year.year, tuple(year.blend), year.principal_model, n_dx, unmapped)
 
@@ -139,12 +143,13 @@ def _where(label: str, header_lines: int, rows: list[tuple]) -> str:
     return "; ".join(f"{label} {unit} {r[0] + header_lines}: {r[1]}" for r in rows)
 
 
-def _prepare_persons(con, year: int, label: str, header_lines: int) -> None:
+def _prepare_persons(con, age_year: int, label: str, header_lines: int) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE risk_person_checked AS
         SELECT
             row_no,
-            NULLIF(TRIM(CAST("ID" AS VARCHAR)), '') AS person_id,
+            CASE WHEN TRIM(CAST("ID" AS VARCHAR)) <> '' THEN CAST("ID" AS VARCHAR) END
+                AS person_id,
             CAST(COALESCE(TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y-%m-%d'),
                           TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y%m%d')) AS DATE) AS dob,
             TRIM(CAST("SEX" AS VARCHAR)) AS sex_text,
@@ -170,7 +175,7 @@ def _prepare_persons(con, year: int, label: str, header_lines: int) -> None:
             END AS reason
             FROM risk_person_checked
         ) WHERE reason IS NOT NULL ORDER BY row_no LIMIT {_MAX_ERRORS}
-    """, {"year": year, "offset": header_lines, "unit": _unit(header_lines)}).fetchall()
+    """, {"year": age_year, "offset": header_lines, "unit": _unit(header_lines)}).fetchall()
     if bad:
         raise InputError(_where(label, header_lines, bad))
     con.execute("""
@@ -187,10 +192,9 @@ def _prepare_persons(con, year: int, label: str, header_lines: int) -> None:
 def _prepare_diagnoses(con, label: str, header_lines: int) -> int:
     con.execute("""
         CREATE OR REPLACE TABLE risk_input_diagnosis AS
-        SELECT d.row_no, p.person_key,
-               UPPER(REPLACE(TRIM(CAST(d."ICD10" AS VARCHAR)), '.', '')) AS icd10
+        SELECT d.row_no, p.person_key, COALESCE(CAST(d."ICD10" AS VARCHAR), '') AS code
         FROM risk_raw_diagnosis AS d
-        LEFT JOIN risk_input_person AS p ON p.person_id = TRIM(CAST(d."ID" AS VARCHAR))
+        LEFT JOIN risk_input_person AS p ON p.person_id = CAST(d."ID" AS VARCHAR)
     """)
     bad = con.execute(f"""
         SELECT row_no, 'ID is not in the persons file' FROM risk_input_diagnosis
@@ -208,26 +212,20 @@ def _round(expr: str, decimals: int) -> str:
 
 def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
     principal = year.principal_model
-    hccs = [
+    # HCC flags: 06_score ORs each HCC's bit (HCCs in CC order, 62 per word) per person.
+    hccs = sorted(
         int(v[3:]) for (v,) in con.execute(
             """SELECT DISTINCT variable FROM ref_hcc_coefficients
-               WHERE model = $model AND payment_year = $year AND segment = 'CNA'
+               WHERE model = $model AND payment_year = $year
                  AND regexp_full_match(variable, 'HCC[0-9]+')""",
             {"model": principal, "year": year.year},
         ).fetchall()
-    ]
-    # HCC flags: one bitmask word per 62 HCCs, OR-ed per person in one GROUP BY, then
-    # decoded bit by bit (much cheaper than one conditional aggregate per HCC).
-    hccs = sorted(hccs)
-    words = range((len(hccs) + 61) // 62)
-    positions = ", ".join(f"({cc}, {i // 62}, {i % 62})" for i, cc in enumerate(hccs))
-    masks = ", ".join(
-        f"BIT_OR(CASE WHEN b.word = {w} THEN CAST(1 AS BIGINT) << b.bit ELSE 0 END)"
-        f" AS w{w}" for w in words
     )
+    if len(hccs) > 124:
+        raise ValueError(f"{principal}: more HCCs than the two flag words of 06_score hold")
     flags = ", ".join(
-        f'CAST(COALESCE((f.w{i // 62} >> {i % 62}) & 1, 0) AS TINYINT) '
-        f'AS "HCC{cc}"' for i, cc in enumerate(hccs)
+        f"CAST((COALESCE(s_{principal}.hcc_bits_{i // 62}, 0) >> {i % 62}) & 1 AS TINYINT)"
+        f' AS "HCC{cc}"' for i, cc in enumerate(hccs)
     )
     d = year.rounding_decimals
     params: dict[str, Any] = {"ma": year.ma_coding_adjustment if ma_adjust else 0.0}
@@ -253,15 +251,8 @@ def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
         for m in year.blend
     )
     sql = f"""
-        WITH b(cc, word, bit) AS (VALUES {positions}),
-        f AS (
-            SELECT h.person_key, {masks}
-            FROM risk_hcc_{principal} AS h JOIN b ON b.cc = h.cc
-            GROUP BY h.person_key
-        )
         SELECT p.person_id AS "ID", {flags}, {", ".join(cols)}
         FROM risk_input_person AS p
-        LEFT JOIN f ON f.person_key = p.person_key
         {joins}
         ORDER BY p.person_key
     """

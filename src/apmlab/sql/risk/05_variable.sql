@@ -1,5 +1,6 @@
--- Every model variable that is 1 for a person, long form (person_key, variable), named as
--- in CMS's coefficient tables: HCCs, interactions (refdata groups.csv/interactions.csv, from
+-- Every model variable other than the HCCs themselves (those are risk_hcc) that is 1 for a
+-- person, long form (person_key, variable), named as in CMS's coefficient tables:
+-- interactions (refdata groups.csv/interactions.csv, from
 -- the V24/V28 main macros), the count of payment HCCs D1..D9/D10P, the age/sex cell of the
 -- community and institutional segments, the new-enrollee cell (age 64 with OREC 0 counts
 -- as 65, as in CMS's software), originally-disabled terms and LTIMCAID.
@@ -13,9 +14,6 @@ WITH grp AS (
 hcc_count AS (
     SELECT person_key, COUNT(*) AS n FROM risk_hcc GROUP BY person_key
 )
-SELECT person_key, CONCAT('HCC', CAST(cc AS VARCHAR)) AS variable
-FROM risk_hcc
-UNION ALL
 SELECT a.person_key, i.variable
 FROM ref_hcc_interactions AS i
 JOIN grp AS a ON a.grp = i.left_term

@@ -1,11 +1,15 @@
 -- Raw score of every segment for every person, as CMS's software writes them: the sum of
--- the segment's coefficients over the person's variables. The coefficient table is pivoted
--- to one row per variable and one column per segment, so one join and one GROUP BY score
--- all nine segments. New-enrollee segments have no HCC coefficients, so their scores are
--- demographic only.
+-- the segment's coefficients over the person's HCCs (risk_hcc, joined on the CC number)
+-- and other variables (risk_variable, joined on the name). The coefficient table is
+-- pivoted to one row per variable and one column per segment, so one GROUP BY scores all
+-- nine segments. New-enrollee segments have no HCC coefficients, so their scores are
+-- demographic only. The same GROUP BY ORs each HCC's bit into hcc_bits_0/1 (HCCs in CC
+-- order, 62 per word), from which the output's HCC flag columns are read.
 WITH coef AS (
     SELECT
         variable,
+        CASE WHEN regexp_full_match(variable, 'HCC[0-9]+')
+            THEN CAST(substr(variable, 4) AS INTEGER) END AS cc,
         SUM(CASE WHEN segment = 'CNA' THEN coefficient ELSE 0 END) AS cna,
         SUM(CASE WHEN segment = 'CND' THEN coefficient ELSE 0 END) AS cnd,
         SUM(CASE WHEN segment = 'CFA' THEN coefficient ELSE 0 END) AS cfa,
@@ -18,18 +22,38 @@ WITH coef AS (
     FROM ref_hcc_coefficients
     WHERE model = $model AND payment_year = $payment_year
     GROUP BY variable
+),
+hcc_coef AS (
+    SELECT
+        c.*,
+        CASE WHEN c.pos < 62 THEN CAST(1 AS BIGINT) << c.pos ELSE 0 END AS bits_0,
+        CASE WHEN c.pos >= 62 THEN CAST(1 AS BIGINT) << (c.pos - 62) ELSE 0 END AS bits_1
+    FROM (SELECT coef.*, ROW_NUMBER() OVER (ORDER BY cc) - 1 AS pos
+          FROM coef WHERE cc IS NOT NULL) AS c
+),
+contribution AS (
+    SELECT h.person_key, c.cna, c.cnd, c.cfa, c.cfd, c.cpa, c.cpd, c.ins, c.ne, c.snpne,
+           c.bits_0, c.bits_1
+    FROM risk_hcc AS h
+    JOIN hcc_coef AS c ON c.cc = h.cc
+    UNION ALL
+    SELECT v.person_key, c.cna, c.cnd, c.cfa, c.cfd, c.cpa, c.cpd, c.ins, c.ne, c.snpne,
+           0 AS bits_0, 0 AS bits_1
+    FROM risk_variable AS v
+    JOIN coef AS c ON c.variable = v.variable
 )
 SELECT
-    v.person_key,
-    SUM(c.cna) AS score_community_na,
-    SUM(c.cnd) AS score_community_nd,
-    SUM(c.cfa) AS score_community_fba,
-    SUM(c.cfd) AS score_community_fbd,
-    SUM(c.cpa) AS score_community_pba,
-    SUM(c.cpd) AS score_community_pbd,
-    SUM(c.ins) AS score_institutional,
-    SUM(c.ne) AS score_new_enrollee,
-    SUM(c.snpne) AS score_snp_new_enrollee
-FROM risk_variable AS v
-JOIN coef AS c ON c.variable = v.variable
-GROUP BY v.person_key
+    person_key,
+    SUM(cna) AS score_community_na,
+    SUM(cnd) AS score_community_nd,
+    SUM(cfa) AS score_community_fba,
+    SUM(cfd) AS score_community_fbd,
+    SUM(cpa) AS score_community_pba,
+    SUM(cpd) AS score_community_pbd,
+    SUM(ins) AS score_institutional,
+    SUM(ne) AS score_new_enrollee,
+    SUM(snpne) AS score_snp_new_enrollee,
+    BIT_OR(bits_0) AS hcc_bits_0,
+    BIT_OR(bits_1) AS hcc_bits_1
+FROM contribution
+GROUP BY person_key

@@ -1,0 +1,85 @@
+"""Risk scores per beneficiary-year from the core tables (apmlab.risk.pipeline), on a
+hand-built input layer; expected scores are sums of published coefficients."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+
+import apmlab
+from apmlab import core
+from apmlab.risk import pipeline
+from risk.risk_helpers import expected
+from tiny_input import LINE, PERSON, write_input
+
+SPAN = {**PERSON, "enrollment_start_date": "2025-01-01", "enrollment_end_date": "2026-12-31"}
+ELIGIBILITY = [
+    # P1: male, 70 on 1 Feb 2026, aged non-dual, enrolled all of 2025 -> community NA.
+    {**SPAN, "person_id": "P1", "gender": "male", "birth_date": "1955-06-01"},
+    # P2: 64 on 1 Feb 2026 with OREC 0 (the 65 cell); enrolled from June 2025: fewer than
+    # 12 months of Part B in 2025 -> new enrollee.
+    {**SPAN, "person_id": "P2", "gender": "female", "birth_date": "1961-03-01",
+     "enrollment_start_date": "2025-06-01"},
+    # P3: 50, disabled (OREC 1, status 20), full dual -> community full-benefit disabled.
+    {**SPAN, "person_id": "P3", "gender": "male", "birth_date": "1975-06-01",
+     "original_reason_entitlement_code": "1", "medicare_status_code": "20",
+     "dual_status_code": "02"},
+]
+
+
+def line(claim_id, person, end, **fields):
+    return {**LINE, "claim_id": claim_id, "person_id": person, "claim_start_date": end,
+            "claim_end_date": end, **fields}
+
+
+CLAIMS = [
+    # inpatient stay: a source with all its diagnoses
+    line("C1", "P1", "2025-03-10", claim_type="institutional", bill_type_code="111",
+         facility_ccn="210001", diagnosis_code_1="E1169", diagnosis_code_2="I5030"),
+    # office visit with an eligible HCPCS: a source
+    line("C2", "P1", "2025-05-02", hcpcs_code="99213", diagnosis_code_1="I509",
+         diagnosis_code_3="I2111"),
+    # lab test (80053 not on the eligible list) and DME: not sources
+    line("C3", "P1", "2025-05-02", hcpcs_code="80053", diagnosis_code_1="C3490"),
+    line("C4", "P1", "2025-05-02", claim_type="dme", diagnosis_code_1="G35"),
+    # a 2026 claim is not in the 2026 payment year's data year
+    line("C5", "P1", "2026-01-20", hcpcs_code="99213", diagnosis_code_1="C3490"),
+    line("C6", "P2", "2025-07-01", hcpcs_code="99213", diagnosis_code_1="C3490"),
+    line("C7", "P3", "2025-07-01", hcpcs_code="99213", diagnosis_code_1="R69"),
+]
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory):
+    folder = write_input(tmp_path_factory.mktemp("risk") / "input", eligibility=ELIGIBILITY,
+                         medical_claim=CLAIMS)
+    con = apmlab.load(folder).con
+    core.run(con, (2025, 2026))
+    pipeline.run(con, [2026])
+    rows = con.execute("SELECT * FROM risk_score ORDER BY person_id").fetchall()
+    cols = [d[0] for d in con.description]
+    return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
+
+
+def test_segment_from_the_input_layer(scores):
+    assert {p: r["segment"] for p, r in scores.items()} == {"P1": "CNA", "P2": "NE",
+                                                            "P3": "CFD"}
+
+
+def test_scores_use_prior_year_eligible_claims_only(scores):
+    """P1's sources are C1 and C2 (the published 1.286 case); C3-C5 must not count."""
+    assert round(scores["P1"]["raw_score"], 3) == 1.286
+    assert scores["P1"]["normalized_score"] == 1.205
+    assert scores["P1"]["payment_score"] == 1.205  # no MA coding adjustment in the pipeline
+    assert scores["P2"]["raw_score"] == pytest.approx(
+        expected("V28", 2026, "NE", ["NMCAID_NORIGDIS_NEF65"]), abs=1e-12)
+    assert scores["P3"]["raw_score"] == pytest.approx(
+        expected("V28", 2026, "CFD", ["M45_54"]), abs=1e-12)
+    assert {r["year"] for r in scores.values()} == {2026}
+    assert {r["model"] for r in scores.values()} == {"V28"}
+
+
+def test_pipeline_sql_transpiles_to_spark():
+    for path in pipeline.models():
+        sqlglot.transpile(path.read_text(), read="duckdb", write="spark",
+                          unsupported_level=sqlglot.ErrorLevel.RAISE)
