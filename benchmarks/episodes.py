@@ -1,0 +1,55 @@
+"""Time episode construction and reconciliation (CJR, TEAM, BPCI Advanced) on a synthetic
+population: prints seconds per step and peak memory. Goal: under 1 minute for 1,000,000
+beneficiaries x 4 years (the episodes stage alone, after load and core).
+
+    .venv/bin/python benchmarks/episodes.py --beneficiaries 1000000 --years 2021-2024
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from apmlab import core, engine, episodes, load
+from common import peak_memory_gb, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
+    parser.add_argument("--years", default="2021-2024")
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-episodes-"))
+    data = work / "data"
+    seconds: dict[str, float] = {}
+    print(f"{args.beneficiaries:,} beneficiaries, years {args.years}, in {work}")
+    if not (data / "eligibility.parquet").exists():
+        with timed("generate (not timed below)", seconds):
+            subprocess.run(
+                [sys.executable, "-m", "apmlab", "generate", "--beneficiaries",
+                 str(args.beneficiaries), "--years", args.years, "--seed", "1", "--out",
+                 str(data)],
+                check=True,
+            )
+    con = engine.connect(work / "episodes.duckdb")
+    with timed("load + core (prerequisite)", seconds):
+        load(data, con)
+        years = core.years_in_data(con)
+        core.run(con, years)
+    with timed("episodes stage", seconds):
+        episodes.run(con, years)
+    counts = con.execute(
+        "SELECT count(*), count(participant_id), "
+        "(SELECT count(*) FROM episode_reconciliation) FROM episodes").fetchall()[0]
+    print(f"episodes             {counts[0]:,} ({counts[1]:,} at participants)")
+    print(f"reconciliations      {counts[2]:,}")
+    print(f"episodes stage       {seconds['episodes stage']:.1f} s")
+    print(f"peak memory          {peak_memory_gb():.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
