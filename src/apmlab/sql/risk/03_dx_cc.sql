@@ -2,6 +2,7 @@
 -- and MCE edits (CMS-HCC edit macros V24I0ED3 / V28I0ED3): an edit that fires either voids
 -- the code (action 'invalid') or moves it to another CC ('override'). Codes not in the
 -- year's map drop out here. Input: risk_input_diagnosis (person_key, code as written).
+-- A person may carry a CC more than once here (two codes, one CC); risk_hcc dedupes.
 WITH mapped AS (
     SELECT d.person_key, c.icd10, m.cc
     FROM risk_input_diagnosis AS d
@@ -23,7 +24,7 @@ SELECT mp.person_key, mp.cc
 FROM mapped AS mp
 LEFT JOIN fired AS f ON f.person_key = mp.person_key AND f.icd10 = mp.icd10
 WHERE f.person_key IS NULL
-UNION
+UNION ALL
 SELECT person_key, cc_override AS cc
 FROM fired
 WHERE action = 'override'

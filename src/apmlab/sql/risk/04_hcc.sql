@@ -2,7 +2,7 @@
 -- ranked above it (V24H86H1 / V28115H1 hierarchy tables). Before that, a CC that needs a
 -- companion is dropped without one: V28 HCC 223 (heart assist device) counts only with a
 -- heart-failure HCC 221, 222, 224, 225 or 226 (V28 model software, refdata requires.csv);
--- a CC so dropped does not rank above others either.
+-- a CC so dropped does not rank above others either. One row per person and HCC.
 WITH needs AS (
     SELECT h.person_key, h.cc
     FROM risk_dx_cc AS h
@@ -28,7 +28,7 @@ dropped AS (
     LEFT JOIN ruled_out AS o ON o.person_key = h.person_key AND o.cc = h.cc
     WHERE o.person_key IS NULL
 )
-SELECT h.person_key, h.cc
+SELECT DISTINCT h.person_key, h.cc
 FROM risk_dx_cc AS h
 LEFT JOIN dropped AS d ON d.person_key = h.person_key AND d.cc = h.cc
 WHERE d.person_key IS NULL

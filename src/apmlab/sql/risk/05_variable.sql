@@ -1,7 +1,7 @@
 -- Every model variable other than the HCCs themselves (those are risk_hcc) that is 1 for a
 -- person, long form (person_key, variable), named as in CMS's coefficient tables:
 -- interactions (refdata groups.csv/interactions.csv, from
--- the V24/V28 main macros), the count of payment HCCs D1..D9/D10P, the age/sex cell of the
+-- the V24/V28 main macros), the age/sex cell of the
 -- community and institutional segments, the new-enrollee cell (age 64 with OREC 0 counts
 -- as 65, as in CMS's software), originally-disabled terms and LTIMCAID.
 WITH grp AS (
@@ -10,18 +10,12 @@ WITH grp AS (
     JOIN ref_hcc_groups AS g ON g.cc = h.cc AND g.model = $model
     UNION
     SELECT person_key, 'DISABL' AS grp FROM risk_person WHERE disabl = 1
-),
-hcc_count AS (
-    SELECT person_key, COUNT(*) AS n FROM risk_hcc GROUP BY person_key
 )
 SELECT a.person_key, i.variable
 FROM ref_hcc_interactions AS i
 JOIN grp AS a ON a.grp = i.left_term
 JOIN grp AS b ON b.person_key = a.person_key AND b.grp = i.right_term
 WHERE i.model = $model
-UNION ALL
-SELECT person_key, CASE WHEN n >= 10 THEN 'D10P' ELSE CONCAT('D', CAST(n AS VARCHAR)) END
-FROM hcc_count
 UNION ALL
 SELECT p.person_key, CONCAT(CASE WHEN p.sex = 2 THEN 'F' ELSE 'M' END, b.band)
 FROM risk_person AS p
