@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from apmlab.budgets.cli import app as budgets_app
+from apmlab.evaluate.cli import evaluate as evaluate_command
 from apmlab.mssp.cli import app as mssp_app
 from apmlab.reach.cli import app as reach_app
 from apmlab.risk.cli import app as risk_app
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(mssp_app, name="mssp")
+app.command("evaluate")(evaluate_command)
 app.add_typer(budgets_app, name="budgets")
 app.add_typer(reach_app, name="reach")
 app.add_typer(risk_app, name="risk")

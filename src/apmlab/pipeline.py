@@ -18,6 +18,7 @@ from rich.console import Console
 from apmlab import core, engine
 from apmlab.budgets import stage as budgets_stage
 from apmlab.episodes import stage as episodes_stage
+from apmlab.evaluate import stage as evaluate_stage
 from apmlab.inputs.load import Loaded, load
 from apmlab.mssp import stage as mssp_stage
 from apmlab.report import Section, core_sections, write_report
@@ -62,6 +63,7 @@ STAGES: list[Stage] = [
     Stage("mssp", mssp_stage.run, mssp_stage.sections),
     Stage("budgets", budgets_stage.run, budgets_stage.sections),
     Stage("episodes", episodes_stage.run, episodes_stage.sections),
+    Stage("evaluate", evaluate_stage.run, evaluate_stage.sections),
 ]
 
 

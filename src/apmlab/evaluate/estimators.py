@@ -1,0 +1,182 @@
+"""Impact estimators on an evaluation panel, each one pyfixest call (no hand-rolled algebra).
+
+A panel is a pandas DataFrame with one row per unit and period and these columns:
+
+* ``unit_id``: the unit followed over time (beneficiary, or hospital for episode panels);
+* ``year``: the period;
+* ``cluster_id``: the level standard errors are clustered at (the participant: ACO,
+  hospital, county of a participating state), so shocks shared by a participant's units
+  do not overstate precision (Bertrand, Duflo and Mullainathan 2004);
+* ``treated``: 1 for units of the participant group (ever exposed), else 0;
+* ``cohort``: first exposed year for treated units, 0 for comparison units;
+* ``treat_post``: 1 on a treated unit's rows from its cohort year on;
+* ``weight``: analysis weight (person-years x propensity weight);
+* the outcome columns.
+
+Intervals are 95% with the small-sample t reference pyfixest uses for CRV1 (G - 1 degrees
+of freedom), which matters when there are few participants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+
+LEVEL = 0.95
+REFERENCE_PERIOD = -1  # event time of the last pre-period year, the event-study reference
+DESIGN_COLUMNS = ["unit_id", "year", "cluster_id", "treated", "cohort", "treat_post", "weight"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One treatment effect: change in the outcome per unit-period, and its 95% interval."""
+
+    estimator: str
+    outcome: str
+    effect: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_obs: int
+    n_clusters: int
+    baseline: float  # weighted mean outcome of treated post-period rows minus the effect
+
+    @property
+    def effect_pct(self) -> float:
+        """The effect as a share of the counterfactual (what treated units would have had)."""
+        return self.effect / self.baseline if self.baseline else float("nan")
+
+    @property
+    def ci_pct(self) -> tuple[float, float]:
+        if not self.baseline:
+            return float("nan"), float("nan")
+        return self.ci_low / self.baseline, self.ci_high / self.baseline
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    """Effects by year relative to the first exposed year (reference: year -1)."""
+
+    outcome: str
+    coefficients: pd.DataFrame  # event_time, effect, ci_low, ci_high
+    pretrend_p: float | None     # joint test that every pre-period coefficient is 0
+
+
+def did(panel: pd.DataFrame, outcome: str) -> Estimate:
+    """Two-way fixed-effects difference-in-differences: outcome ~ treat_post | unit + year,
+    weighted, CRV1 errors clustered on ``cluster_id``. Unbiased for a common effect; with
+    staggered entry and effects that change over time use :func:`staggered`."""
+    return did_outcomes(panel, [outcome])[0]
+
+
+def did_outcomes(panel: pd.DataFrame, outcomes: list[str]) -> list[Estimate]:
+    """:func:`did` for several outcomes in one pyfixest call (the fixed effects are
+    projected out once)."""
+    panel = _supported(panel[[*DESIGN_COLUMNS, *outcomes]])
+    fit = pf.feols(f"{' + '.join(outcomes)} ~ treat_post | unit_id + year", data=panel,
+                   weights="weight", vcov={"CRV1": "cluster_id"})
+    fits = fit.to_list() if len(outcomes) > 1 else [fit]
+    return [_estimate("did", o, f, "treat_post", panel)
+            for o, f in zip(outcomes, fits, strict=True)]
+
+
+def staggered(panel: pd.DataFrame, outcome: str) -> Estimate:
+    """Gardner's two-stage DiD (did2s): unit and year effects fitted on untreated rows only,
+    then the average effect on treated rows. Robust to staggered entry with heterogeneous
+    effects, the problem Callaway and Sant'Anna (2021) also solve; errors are the GMM-
+    corrected cluster errors of Butts and Gardner (2022).
+
+    It runs on cells (cluster x entry cohort x year weighted means, weighted by their total
+    weight), because pyfixest's did2s variance builds dense unit dummies: one per
+    beneficiary would not fit in memory. Units need two untreated years to fit their effect.
+    """
+    cells = _cells(panel, outcome)
+    untreated = (1 - cells["treat_post"]).groupby(cells["unit_id"]).transform("sum")
+    cells = cells[untreated >= 2]
+    fit = pf.did2s(cells, yname=outcome, first_stage="~ 0 | unit_id + year",
+                   second_stage="~ treat_post", treatment="treat_post",
+                   cluster="cluster_id", weights="weight")
+    return _estimate("did2s", outcome, fit, "treat_post", cells)
+
+
+def _cells(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    keys = ["cluster_id", "cohort", "treated", "year"]
+    data = panel[keys + ["weight"]].assign(weighted=panel[outcome] * panel["weight"])
+    cells = data.groupby(keys, as_index=False)[["weighted", "weight"]].sum()
+    cells = cells[cells["weight"] > 0]
+    cells[outcome] = cells["weighted"] / cells["weight"]
+    cells["unit_id"] = cells["cluster_id"].astype(str) + "|" + cells["cohort"].astype(str)
+    cells["treat_post"] = ((cells["treated"] == 1) & (cells["year"] >= cells["cohort"])).astype(
+        int)
+    return cells
+
+
+def naive(panel: pd.DataFrame, outcome: str) -> Estimate:
+    """Participants vs everyone else in the exposed years, no baseline adjustment. Shown
+    only to make selection visible: it is biased whenever participants differed before."""
+    first = panel.loc[panel["cohort"] > 0, "cohort"].min()
+    post = panel.loc[panel["year"] >= first, [*DESIGN_COLUMNS, outcome]]
+    fit = pf.feols(f"{outcome} ~ treated", data=post, weights="weight",
+                   vcov={"CRV1": "cluster_id"})
+    return _estimate("naive", outcome, fit, "treated", panel)
+
+
+def event_study(panel: pd.DataFrame, outcome: str) -> EventStudy:
+    """Year-by-year effects around entry (TWFE with event-time dummies, comparison units
+    in the reference category) and the joint Wald (chi-square) test of the pre-period
+    coefficients, which should be near zero if trends were parallel before the start."""
+    panel = panel[[*DESIGN_COLUMNS, outcome]]
+    data = panel.assign(event_time=np.where(panel["treated"] == 1,
+                                            panel["year"] - panel["cohort"], REFERENCE_PERIOD))
+    fit = pf.feols(f"{outcome} ~ i(event_time, ref={REFERENCE_PERIOD}) | unit_id + year",
+                   data=data, weights="weight", vcov={"CRV1": "cluster_id"})
+    tidy = fit.tidy()
+    times = [int(float(name.split("::")[1].rstrip("]"))) for name in tidy.index]
+    coefficients = pd.DataFrame({
+        "event_time": times,
+        "effect": tidy["Estimate"].to_numpy(),
+        "ci_low": tidy["2.5%"].to_numpy(),
+        "ci_high": tidy["97.5%"].to_numpy(),
+    })
+    reference = pd.DataFrame({"event_time": [REFERENCE_PERIOD], "effect": [0.0],
+                              "ci_low": [0.0], "ci_high": [0.0]})
+    coefficients = pd.concat([coefficients, reference]).sort_values("event_time")
+    leads = [i for i, t in enumerate(times) if t < REFERENCE_PERIOD]
+    pretrend = None
+    if leads:
+        restriction = np.zeros((len(leads), len(times)))
+        restriction[np.arange(len(leads)), leads] = 1.0
+        pretrend = float(fit.wald_test(R=restriction, distribution="chi2")["pvalue"])
+    return EventStudy(outcome, coefficients.reset_index(drop=True), pretrend)
+
+
+def _supported(panel: pd.DataFrame) -> pd.DataFrame:
+    """Rows of units seen at least twice and at least once untreated: the others carry no
+    information once unit effects are removed (and did2s cannot fit their unit effect)."""
+    by_unit = panel.groupby("unit_id")["treat_post"]
+    keep = (by_unit.transform("size") > 1) & (by_unit.transform("min") == 0)
+    return panel[keep]
+
+
+def _estimate(name: str, outcome: str, fit, term: str, panel: pd.DataFrame) -> Estimate:
+    row = fit.tidy().loc[term]
+    exposed = panel["treat_post"] == 1
+    weights = panel.loc[exposed, "weight"]
+    mean = float(np.average(panel.loc[exposed, outcome], weights=weights)) if len(weights) else 0
+    effect = float(row["Estimate"])
+    return Estimate(
+        estimator=name,
+        outcome=outcome,
+        effect=effect,
+        se=float(row["Std. Error"]),
+        ci_low=float(row["2.5%"]),
+        ci_high=float(row["97.5%"]),
+        p_value=float(row["Pr(>|t|)"]),
+        n_obs=int(fit._N),
+        n_clusters=int(panel["cluster_id"].nunique()),
+        baseline=mean - effect,
+    )

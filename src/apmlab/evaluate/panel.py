@@ -1,0 +1,171 @@
+"""Evaluation panels: reading upstream tables, choosing comparison units, propensity weights
+and the balance table.
+
+Comparison beneficiaries are weighted to look like the participants at baseline (weights for
+the average effect on the treated, ATT: 1 for treated, p / (1 - p) for comparisons, with p
+the propensity score of a logistic regression on baseline covariates, spending level and
+trend), then the difference-in-differences removes what stays different but constant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+
+from apmlab.evaluate.designs import INPUTS, PAYMENT_COLUMNS, PAYMENT_TABLE, ModelDesign, Source
+
+SQL_DIR = Path(str(files("apmlab") / "sql" / "evaluate"))
+PROPENSITY_CLIP = (0.001, 0.99)  # keeps a few near-certain participants from dominating
+BALANCE_COVARIATES = ("age", "female", "dual", "rural", "risk_score", "baseline_spending",
+                      "baseline_trend", "esrd", "disabled", "aged_dual", "aged_non_dual")
+
+
+def query(name: str) -> str:
+    """The text of ``sql/evaluate/<name>`` (sources/... or queries/...)."""
+    return (SQL_DIR / name).read_text()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    rows = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name",
+                       {"name": name}).fetchall()
+    return rows[0][0] > 0
+
+
+def prepare_sources(con: duckdb.DuckDBPyConnection, designs: tuple[ModelDesign, ...],
+                    notes: list[tuple[str, str]]) -> None:
+    """Write every ``evaluate_source_*`` table from its upstream table, or empty when the
+    upstream table is absent or lacks the expected columns (with a note)."""
+    for source in INPUTS:
+        _empty(con, source.table, source.columns)
+        _fill(con, source, notes)
+    _empty(con, PAYMENT_TABLE, PAYMENT_COLUMNS)
+    seen = set()
+    for design in designs:
+        for source in design.payments:
+            if source not in seen:
+                seen.add(source)
+                _fill(con, source, notes)
+
+
+def _empty(con, table: str, columns: str) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
+
+
+def _fill(con, source: Source, notes: list[tuple[str, str]]) -> None:
+    if not table_exists(con, source.upstream):
+        notes.append(("all", f"table {source.upstream} is absent; evaluated without it"))
+        return
+    try:
+        con.execute(f"INSERT INTO {source.table} {query('sources/' + source.sql)}")
+    except duckdb.Error as exc:
+        first_line = str(exc).splitlines()[0]
+        notes.append(("all", f"table {source.upstream} not used ({first_line})"))
+
+
+@dataclass
+class Units:
+    """The compared beneficiaries of one model: one row each, baseline covariates, cluster
+    and propensity weight."""
+
+    frame: pd.DataFrame
+    covariates: list[str]
+
+
+def beneficiary_units(con, design: ModelDesign, baseline_year: int) -> Units:
+    frame = con.execute(query("queries/beneficiary_units.sql"), {
+        "model": design.model, "baseline_year": baseline_year, "family": list(design.family),
+        "same_market": design.same_market, "needs_practice": design.cluster == "practice",
+    }).df()
+    for kind in ("esrd", "disabled", "aged_dual", "aged_non_dual"):
+        frame[kind] = (frame["enrollment_type"] == kind).astype(float)
+    frame["rural"] = frame["rural"].astype(float)
+    if design.cluster == "county":
+        frame["cluster_id"] = frame["county_fips"].fillna(frame["person_id"])
+    else:
+        frame["cluster_id"] = frame["primary_care_tin"].fillna(frame["person_id"])
+    covariates = propensity_covariates(frame)
+    frame["propensity_weight"] = att_weights(frame, covariates)
+    return Units(frame, covariates)
+
+
+def propensity_covariates(frame: pd.DataFrame) -> list[str]:
+    """Baseline covariates for the propensity model: demographics, dual status, enrollment
+    type, rurality, risk score when scored, log spending level and spending trend. Columns
+    without variation are left out (they cannot separate the groups)."""
+    frame["log_spending"] = np.log1p(frame["baseline_spending"].clip(lower=0))
+    frame["no_prior_year"] = frame["baseline_trend"].isna().astype(float)
+    frame["trend_thousands"] = frame["baseline_trend"].fillna(0) / 1000
+    candidates = ["age", "female", "dual", "rural", "disabled", "esrd", "aged_dual",
+                  "log_spending", "trend_thousands", "no_prior_year"]
+    if frame["risk_score"].notna().mean() > 0.95:
+        frame["risk_score_filled"] = frame["risk_score"].fillna(frame["risk_score"].mean())
+        candidates.append("risk_score_filled")
+    return [c for c in candidates if frame[c].astype(float).std() > 0]
+
+
+def att_weights(frame: pd.DataFrame, covariates: list[str]) -> np.ndarray:
+    """1 for treated units, p / (1 - p) for comparison units, p from a logit fitted with
+    pyfixest; comparison weights are scaled to sum to the number of treated units."""
+    treated = frame["treated"].to_numpy() == 1
+    if treated.all() or not treated.any():
+        return np.ones(len(frame))
+    formula = "treated ~ " + (" + ".join(covariates) if covariates else "1")
+    fit = pf.feglm(formula, data=frame, family="logit", vcov="iid")
+    p = np.clip(np.asarray(fit.predict(type="response"), dtype=float), *PROPENSITY_CLIP)
+    weight = np.where(treated, 1.0, p / (1 - p))
+    weight[~treated] *= treated.sum() / weight[~treated].sum()
+    return weight
+
+
+def balance(frame: pd.DataFrame) -> pd.DataFrame:
+    """Standardised differences of baseline covariates, participants minus comparisons,
+    before and after weighting, over the unweighted pooled standard deviation (Austin 2009:
+    |d| < 0.1 is the usual threshold of good balance)."""
+    rows = []
+    treated = frame["treated"] == 1
+    weight = frame.loc[~treated, "propensity_weight"]
+    for name in BALANCE_COVARIATES:
+        column = frame[name].astype(float)
+        t, c = column[treated], column[~treated]
+        keep = c.notna()
+        if t.notna().sum() == 0 or keep.sum() == 0:
+            continue
+        sd = np.sqrt((t.var() + c.var()) / 2)
+        after = float(np.average(c[keep], weights=weight[keep]))
+        rows.append({
+            "covariate": name,
+            "mean_participants": t.mean(),
+            "mean_comparison": c.mean(),
+            "mean_comparison_weighted": after,
+            "std_diff_before": (t.mean() - c.mean()) / sd if sd > 0 else 0.0,
+            "std_diff_after": (t.mean() - after) / sd if sd > 0 else 0.0,
+        })
+    return pd.DataFrame(rows)
+
+
+def beneficiary_panel(con, units: Units) -> pd.DataFrame:
+    keep = units.frame[["person_id", "cluster_id", "treated", "cohort", "propensity_weight"]]
+    con.register("evaluate_units", keep)
+    try:
+        data = con.execute(query("queries/beneficiary_panel.sql")).df()
+    finally:
+        con.unregister("evaluate_units")
+    return with_codes(data)
+
+
+def with_codes(data: pd.DataFrame) -> pd.DataFrame:
+    """Unit and cluster ids as integer codes: pyfixest factorises text ids on every call."""
+    for column in ("unit_id", "cluster_id"):
+        data[column] = pd.factorize(data[column])[0]
+    return data
+
+
+def episode_panel(con, design: ModelDesign) -> pd.DataFrame:
+    return with_codes(con.execute(query("queries/episode_panel.sql"), {
+        "model": design.model, "family": list(design.family)}).df())

@@ -1,0 +1,167 @@
+"""Report sections of the model review, read back from the evaluation tables (so a run
+database can be reported without re-estimating)."""
+
+from __future__ import annotations
+
+import html
+
+import duckdb
+import numpy as np
+
+from apmlab.evaluate import savings
+from apmlab.report import Section
+from apmlab.report.html import PALETTE, figure, svg, table
+
+VERDICT_RULE = (
+    "Verdict rule (95% intervals): saves money if the net-savings interval is above 0; "
+    "costs money if it is below 0; mixed if spending fell (gross-savings interval above 0) "
+    "but the net-savings interval spans 0; inconclusive otherwise, including when the "
+    "model's payments are not in the data. Net savings = gross savings - payments to "
+    "participants; payments are recorded amounts, so the interval is the gross interval "
+    "shifted by them."
+)
+
+
+def sections(con: duckdb.DuckDBPyConnection) -> list[Section]:
+    card = _rows(con, "SELECT * FROM evaluation_scorecard ORDER BY model")
+    notes = _rows(con, "SELECT model, note FROM evaluation_notes")
+    if not card:
+        body = "<p>No payment model could be evaluated on these data.</p>" + _notes(notes)
+        return [Section("Model review", body)]
+    return [
+        Section("Model review: scorecard", _scorecard(card) + _notes(notes)),
+        Section("Model review: net savings", _waterfalls(card)),
+        Section("Model review: event studies", _event_studies(con)),
+        Section("Model review: comparison-group balance", _balance(con)),
+        Section("Model review: other outcomes and subgroups", _effects(con)),
+    ]
+
+
+def _rows(con, sql: str) -> list[dict]:
+    result = con.execute(sql)
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _money_interval(low, high) -> str:
+    return "" if low is None else f"${low / 1e6:,.2f}M to ${high / 1e6:,.2f}M"
+
+
+def _scorecard(card: list[dict]) -> str:
+    rows = [[
+        r["model"], r["outcome"], r["estimator"], r["gross_effect_pct"],
+        f"{r['ci_low_pct']:.1%} to {r['ci_high_pct']:.1%}", r["exposed_units"],
+        r["gross_savings"], _money_interval(r["gross_savings_low"], r["gross_savings_high"]),
+        r["model_payments"], r["net_savings"],
+        _money_interval(r["net_savings_low"], r["net_savings_high"]),
+        "" if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}", r["verdict"],
+        r["participants"],
+    ] for r in card]
+    headers = ["Model", "Outcome", "Estimator", "Effect", "95% CI", "Exposed units",
+               "Gross savings", "Gross 95% CI", "Payments", "Net savings", "Net 95% CI",
+               "Pre-trend p", "Verdict", "Participants"]
+    kinds = ["text", "text", "text", "percent", "text", "number", "money", "text", "money",
+             "money", "text", "text", "text", "number"]
+    return (table(headers, rows, kinds, count_column=13)
+            + f'<p class="note">{html.escape(VERDICT_RULE)} Effect: change in the targeted '
+            "outcome per exposed person-year (or episode) as a share of what it would have "
+            "been. Participants: beneficiaries (or hospitals) in the treated group.</p>")
+
+
+def _notes(notes: list[dict]) -> str:
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n['model'])}: {html.escape(n['note'])}</li>"
+                    for n in notes)
+    return f"<p>Notes:</p><ul class=\"note\">{items}</ul>"
+
+
+def _waterfalls(card: list[dict]) -> str:
+    """Gross savings, minus payments, equals net savings, one panel per model."""
+    fig, axes = figure(width=min(3.2 * len(card), 12), height=3.4)
+    fig.clear()
+    axes = fig.subplots(1, len(card), squeeze=False)[0]
+    for ax, r in zip(axes, card, strict=True):
+        gross = r["gross_savings"] / 1e6
+        error = [[gross - r["gross_savings_low"] / 1e6], [r["gross_savings_high"] / 1e6 - gross]]
+        ax.bar(0, gross, color=PALETTE[1])
+        ax.errorbar(0, gross, yerr=error, color="black", capsize=3)
+        labels = ["gross"]
+        if r["net_savings"] is not None:
+            paid, net = r["model_payments"] / 1e6, r["net_savings"] / 1e6
+            ax.bar(1, -paid, bottom=gross, color=PALETTE[4])
+            ax.bar(2, net, color=PALETTE[5] if net >= 0 else PALETTE[4])
+            ax.errorbar(2, net, yerr=error, color="black", capsize=3)
+            labels += ["payments", "net"]
+        ax.axhline(0, color="#555555", linewidth=0.8)
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_title(f"{r['model']}: {r['verdict']}", fontsize=9)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_ylabel("$ millions (95% CI)")
+    fig.tight_layout()
+    note = ("<p class=\"note\">Savings to Medicare over the evaluated years: gross savings "
+            "(estimated fall in spending x exposed units), minus what the model paid its "
+            "participants, equals net savings. A model without payment records shows no "
+            "net interval.</p>")
+    return svg(fig) + note
+
+
+def _event_studies(con) -> str:
+    rows = _rows(con, "SELECT * FROM evaluation_event_study ORDER BY model, event_time")
+    if not rows:
+        return "<p>No model has two or more years before its start: no event study.</p>"
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    pretrend = dict(con.execute("SELECT model, pretrend_p FROM evaluation_scorecard").fetchall())
+    fig, _ = figure(width=min(3.4 * len(models), 12), height=3.2)
+    fig.clear()
+    axes = fig.subplots(1, len(models), squeeze=False)[0]
+    for ax, model in zip(axes, models, strict=True):
+        own = [r for r in rows if r["model"] == model]
+        t = np.array([r["event_time"] for r in own])
+        y = np.array([r["effect"] for r in own])
+        lo = np.array([r["ci_low"] for r in own])
+        hi = np.array([r["ci_high"] for r in own])
+        ax.errorbar(t, y, yerr=[y - lo, hi - y], fmt="o", color=PALETTE[0], capsize=3)
+        ax.axhline(0, color="#555555", linewidth=0.8)
+        ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=0.8)
+        p = pretrend.get(model)
+        ax.set_title(f"{model} ({own[0]['outcome']})" + (f", pre-trend p={p:.2f}"
+                                                          if p is not None else ""), fontsize=9)
+        ax.set_xlabel("years since start")
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_ylabel("effect per unit ($, 95% CI)")
+    fig.tight_layout()
+    return svg(fig) + ("<p class=\"note\">Year -1 is the reference. Pre-period effects near "
+                       "zero support parallel trends; the p-value is the joint Wald test that "
+                       "they are all zero.</p>")
+
+
+def _balance(con) -> str:
+    rows = _rows(con, "SELECT * FROM evaluation_balance ORDER BY model")
+    if not rows:
+        return "<p>No beneficiary-level comparison group was weighted.</p>"
+    body = [[r["model"], r["covariate"], r["mean_participants"], r["mean_comparison"],
+             r["mean_comparison_weighted"], r["std_diff_before"], r["std_diff_after"]]
+            for r in rows]
+    return table(["Model", "Baseline covariate", "Participants", "Comparison",
+                  "Comparison (weighted)", "Std. diff. before", "Std. diff. after"],
+                 body, ["text", "text", "number", "number", "number", "number", "number"]) + (
+        "<p class=\"note\">Standardised difference: (participant mean - comparison mean) / "
+        "pooled standard deviation; below 0.1 in absolute value is good balance (Austin "
+        "2009). Weights: propensity score (logit on the baseline covariates, spending level "
+        "and trend), for the average effect on participants.</p>")
+
+
+def _effects(con) -> str:
+    rows = _rows(con, "SELECT * FROM evaluation_effects ORDER BY model, subgroup, outcome")
+    body = [[r["model"], r["subgroup"], r["outcome"], r["estimator"], r["effect"],
+             r["effect_pct"], f"{r['ci_low']:,.1f} to {r['ci_high']:,.1f}", r["observations"]]
+            for r in rows]
+    return table(["Model", "Subgroup", "Outcome", "Estimator", "Effect per unit", "Effect %",
+                  "95% CI", "Observations"], body,
+                 ["text", "text", "text", "text", "rate", "percent", "text", "number"],
+                 count_column=7) + (
+        "<p class=\"note\">did: two-way fixed effects; did2s: Gardner two-stage (staggered "
+        "entry); naive: participants vs others after the start, no baseline adjustment "
+        f"(shown to expose selection). Verdict categories: {savings.SAVES}, {savings.MIXED}, "
+        f"{savings.COSTS}, {savings.INCONCLUSIVE}.</p>")

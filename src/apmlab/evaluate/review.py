@@ -1,0 +1,243 @@
+"""The model review: for every model with participants, estimate its effect on the outcome it
+targets, then its gross and net savings to Medicare, and write the evaluation tables.
+
+Steps per model (designs in :mod:`apmlab.evaluate.designs`):
+
+1. the compared units: beneficiaries enrolled in the baseline year (the year before the
+   model's first start), treated if later exposed, weighted on baseline covariates; or
+   episodes at participant and non-participant hospitals;
+2. the primary estimate: Gardner's two-stage DiD when participants entered in different
+   years, else two-way fixed-effects DiD; both, the naive comparison and an event study
+   with its pre-trend test are kept in ``evaluation_effects`` / ``evaluation_event_study``;
+3. net savings (:mod:`apmlab.evaluate.savings`) and the verdict, in
+   ``evaluation_scorecard``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from apmlab import engine
+from apmlab.evaluate import estimators, panel, savings
+from apmlab.evaluate.designs import BENEFICIARY_OUTCOMES, DESIGNS, EPISODE_OUTCOMES, ModelDesign
+
+ALL = "all"
+# Subgroups by baseline attribute: name -> (column of the units frame, value).
+SUBGROUPS = {
+    "dual": ("dual", 1), "non_dual": ("dual", 0), "rural": ("rural", 1.0),
+    "urban": ("rural", 0.0), "aged_non_dual": ("enrollment_type", "aged_non_dual"),
+    "aged_dual": ("enrollment_type", "aged_dual"), "disabled": ("enrollment_type", "disabled"),
+    "esrd": ("enrollment_type", "esrd"),
+}
+MIN_TREATED_CLUSTERS = 5  # below this, cluster-robust intervals are unreliable (caveat)
+
+
+class Skipped(Exception):
+    """A model that cannot be evaluated on these data; the message says why."""
+
+
+@dataclass
+class ModelResult:
+    design: ModelDesign
+    primary: estimators.Estimate
+    event: estimators.EventStudy | None
+    net: savings.NetSavings
+    payment_sources: str
+    n_treated: int
+    n_comparison: int
+    n_treated_clusters: int
+    effects: list[tuple[str, estimators.Estimate]] = field(default_factory=list)
+    balance: pd.DataFrame | None = None
+    caveats: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Review:
+    results: list[ModelResult]
+    notes: list[tuple[str, str]]
+
+
+def run(con: duckdb.DuckDBPyConnection, designs: tuple[ModelDesign, ...] = DESIGNS) -> Review:
+    """Evaluate every model of ``designs`` that has participants; write the tables."""
+    notes: list[tuple[str, str]] = []
+    panel.prepare_sources(con, designs, notes)
+    engine.run_stage(con, "evaluate")
+    first, last = con.execute(
+        "SELECT min(year), max(year) FROM evaluate_person_year").fetchall()[0]
+    starts = dict(con.execute(
+        "SELECT model, year(min(start_date)) FROM participation GROUP BY model").fetchall())
+    results = []
+    for design in designs:
+        if design.model not in starts:
+            notes.append((design.model, "no participant in the data; not evaluated"))
+            continue
+        try:
+            if design.unit == "beneficiary":
+                result = _beneficiaries(con, design, starts[design.model], first, last)
+            else:
+                result = _episodes(con, design, first, last)
+        except Skipped as why:
+            notes.append((design.model, f"not evaluated: {why}"))
+            continue
+        results.append(result)
+        notes.extend((design.model, c) for c in result.caveats)
+    review = Review(results, notes)
+    write_tables(con, review)
+    return review
+
+
+def _beneficiaries(con, design: ModelDesign, start: int, first: int | None,
+                   last: int | None) -> ModelResult:
+    baseline = start - 1
+    if first is None or baseline < first:
+        raise Skipped(f"it starts in {start}, with no baseline year in the data")
+    units = panel.beneficiary_units(con, design, baseline)
+    frame = units.frame
+    treated = frame["treated"] == 1
+    if not treated.any() or treated.all():
+        raise Skipped("no exposed beneficiary enrolled in the baseline year"
+                      if not treated.any() else "no comparison beneficiary")
+    data = panel.beneficiary_panel(con, units)
+    exposed = con.execute(panel.query("queries/exposed_units.sql"),
+                          {"model": design.model}).fetchall()[0][0]
+    result = _estimate(con, design, data, BENEFICIARY_OUTCOMES, exposed, start, last)
+    result.balance = panel.balance(frame)
+    result.n_treated, result.n_comparison = int(treated.sum()), int((~treated).sum())
+    for name, (column, value) in SUBGROUPS.items():
+        members = frame.loc[frame[column] == value, "person_id"]
+        subset = data[data["person_id"].isin(members)]
+        if subset["treat_post"].sum() and (subset["treated"] == 0).any():
+            result.effects.append((name, _primary(subset, design.outcome)))
+    sources = set(con.execute("SELECT DISTINCT source FROM evaluate_exposure "
+                              "WHERE model = $m", {"m": design.model}).fetchall())
+    if ("plurality_tin",) in sources:
+        result.caveats.append("exposure by plurality primary-care TIN (no mssp_assignment)")
+    return result
+
+
+def _episodes(con, design: ModelDesign, first: int | None, last: int | None) -> ModelResult:
+    data = panel.episode_panel(con, design)
+    if data.empty:
+        raise Skipped("no episodes (the episodes table is absent or has none of this model)")
+    if not data["treat_post"].any() or not (data["treated"] == 0).any():
+        raise Skipped("episodes of participant and of non-participant hospitals are both "
+                      "needed")
+    exposed = float(data["treat_post"].sum())
+    start = int(data.loc[data["treated"] == 1, "cohort"].min())
+    result = _estimate(con, design, data, EPISODE_OUTCOMES, exposed, start, last)
+    result.n_treated = int(data.loc[data["treated"] == 1, "unit_id"].nunique())
+    result.n_comparison = int(data.loc[data["treated"] == 0, "unit_id"].nunique())
+    return result
+
+
+def _primary(data: pd.DataFrame, outcome: str) -> estimators.Estimate:
+    """did2s when treated units entered in different years, else TWFE DiD."""
+    staggered = data.loc[data["treated"] == 1, "cohort"].nunique() > 1
+    return (estimators.staggered if staggered else estimators.did)(data, outcome)
+
+
+def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str, ...],
+              exposed: float, start: int, last: int | None) -> ModelResult:
+    primary = _primary(data, design.outcome)
+    effects = [(ALL, primary)]
+    others = [o for o in outcomes if o != design.outcome or primary.estimator != "did"]
+    effects += [(ALL, e) for e in estimators.did_outcomes(data, others)]
+    effects.append((ALL, estimators.naive(data, design.outcome)))
+    pre_years = data.loc[data["treated"] == 1, "year"] - data.loc[data["treated"] == 1, "cohort"]
+    event = estimators.event_study(data, design.outcome) if (pre_years < -1).any() else None
+    payments = con.execute(panel.query("queries/model_payments.sql"), {
+        "model": design.model, "first_year": start, "last_year": last}).fetchall()
+    paid = sum(row[1] for row in payments) if payments else None
+    net = savings.net_savings(primary, exposed, paid)
+    clusters = data.loc[data["treated"] == 1, "cluster_id"].nunique()
+    caveats = []
+    if paid is None:
+        caveats.append("no payment records for this model: net savings not computed")
+    if clusters < MIN_TREATED_CLUSTERS:
+        caveats.append(f"only {clusters} participant cluster(s): intervals unreliable")
+    if event is not None and event.pretrend_p is not None and event.pretrend_p < 0.05:
+        caveats.append(f"pre-period trends differ (p = {event.pretrend_p:.3f})")
+    return ModelResult(
+        design=design, primary=primary, event=event, net=net,
+        payment_sources=", ".join(row[0] for row in payments),
+        n_treated=0, n_comparison=0, n_treated_clusters=int(clusters),
+        effects=effects, caveats=caveats,
+    )
+
+
+SCORECARD_COLUMNS = [
+    "model", "entity_id", "outcome", "estimator", "unit", "gross_effect", "gross_effect_pct",
+    "ci_low_pct", "ci_high_pct", "exposed_units", "gross_savings", "gross_savings_low",
+    "gross_savings_high", "model_payments", "payment_source", "net_savings", "net_savings_low",
+    "net_savings_high", "pretrend_p", "verdict", "caveats", "participants", "comparisons",
+    "participant_clusters",
+]
+
+
+def scorecard(review: Review) -> pd.DataFrame:
+    rows = []
+    for r in review.results:
+        low, high = r.primary.ci_pct
+        n = r.net
+        rows.append([
+            r.design.model, ALL, r.design.outcome, r.primary.estimator,
+            "person-year" if r.design.unit == "beneficiary" else "episode",
+            r.primary.effect, r.primary.effect_pct, low, high, n.exposed, n.gross,
+            n.gross_low, n.gross_high, n.payments, r.payment_sources, n.net, n.net_low,
+            n.net_high, r.event.pretrend_p if r.event else None, n.verdict,
+            "; ".join(r.caveats), r.n_treated, r.n_comparison, r.n_treated_clusters,
+        ])
+    return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+
+
+def effects_table(review: Review) -> pd.DataFrame:
+    rows = [{
+        "model": r.design.model, "subgroup": group, "outcome": e.outcome,
+        "estimator": e.estimator, "effect": e.effect, "se": e.se, "ci_low": e.ci_low,
+        "ci_high": e.ci_high, "p_value": e.p_value, "effect_pct": e.effect_pct,
+        "ci_low_pct": e.ci_pct[0], "ci_high_pct": e.ci_pct[1], "counterfactual_mean":
+        e.baseline, "observations": e.n_obs, "clusters": e.n_clusters,
+    } for r in review.results for group, e in r.effects]
+    return pd.DataFrame(rows, columns=[
+        "model", "subgroup", "outcome", "estimator", "effect", "se", "ci_low", "ci_high",
+        "p_value", "effect_pct", "ci_low_pct", "ci_high_pct", "counterfactual_mean",
+        "observations", "clusters"])
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, review: Review) -> None:
+    """evaluation_scorecard, _effects, _event_study, _balance and _notes (always written,
+    with their columns, even when no model could be evaluated)."""
+    event = [r.event.coefficients.assign(model=r.design.model, outcome=r.event.outcome)
+             for r in review.results if r.event is not None]
+    balance = [r.balance.assign(model=r.design.model)
+               for r in review.results if r.balance is not None]
+    tables = {
+        "evaluation_scorecard": scorecard(review),
+        "evaluation_effects": effects_table(review),
+        "evaluation_event_study": _concat(event, ["event_time", "effect", "ci_low", "ci_high",
+                                                  "model", "outcome"]),
+        "evaluation_balance": _concat(balance, [
+            "covariate", "mean_participants", "mean_comparison", "mean_comparison_weighted",
+            "std_diff_before", "std_diff_after", "model"]),
+        "evaluation_notes": pd.DataFrame(review.notes, columns=["model", "note"]),
+    }
+    for name, frame in tables.items():
+        _write(con, name, frame)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(
+        {c: pd.Series(dtype="float64" if c not in ("model", "outcome", "covariate") else "str")
+         for c in columns})
+
+
+def _write(con, name: str, frame: pd.DataFrame) -> None:
+    view = f"_{name}_frame"
+    con.register(view, frame)
+    try:
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{view}"')
+    finally:
+        con.unregister(view)

@@ -1,0 +1,12 @@
+-- The person-year rows of the compared beneficiaries (evaluate_units: one model's units
+-- with their cluster and propensity weight), every year they were enrolled.
+SELECT
+    y.*,
+    u.person_id AS unit_id,
+    u.cluster_id,
+    u.treated,
+    u.cohort,
+    CASE WHEN u.treated = 1 AND y.year >= u.cohort THEN 1 ELSE 0 END AS treat_post,
+    y.person_years * u.propensity_weight AS weight
+FROM evaluate_person_year AS y
+INNER JOIN evaluate_units AS u ON u.person_id = y.person_id

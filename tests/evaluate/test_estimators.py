@@ -1,0 +1,149 @@
+"""The estimators on panels simulated here with a known effect.
+
+Each panel has what makes a naive comparison wrong and a DiD right: participants are
+selected on a permanent level (they spend more, always), every unit has its own level, every
+cluster (practice) a shared shock, and spending follows a common trend. The true effect is
+known exactly, so the tests check the interval covers it and the bias is small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from apmlab.evaluate import estimators
+
+YEARS = np.arange(2019, 2026)
+EFFECT = -400.0          # dollars per person-year, about -4%
+SELECTION = 1_500.0      # participants' permanent extra spending
+
+
+def simulate(seed: int, cohorts=(2023,), effect=EFFECT, pre_trend=0.0, growth=0.0,
+             units=1_200, clusters=80) -> pd.DataFrame:
+    """Units in clusters; a third of the clusters participate, entering in ``cohorts``
+    (round-robin); the effect is ``effect`` + ``growth`` x (years since entry); treated
+    units drift by ``pre_trend`` a year before entry (a parallel-trends violation)."""
+    rng = np.random.default_rng(seed)
+    cluster = rng.integers(0, clusters, units)
+    participant = cluster < clusters // 3
+    entry = np.where(participant, np.array(cohorts)[cluster % len(cohorts)], 0)
+    n = len(YEARS)
+    df = pd.DataFrame({
+        "unit_id": np.repeat(np.arange(units), n),
+        "year": np.tile(YEARS, units),
+        "cluster_id": np.repeat(cluster, n),
+        "treated": np.repeat(participant.astype(int), n),
+        "cohort": np.repeat(entry, n),
+    })
+    df["treat_post"] = ((df["treated"] == 1) & (df["year"] >= df["cohort"])).astype(int)
+    df["weight"] = 1.0
+    since = np.where(df["treat_post"] == 1, df["year"] - df["cohort"], 0)
+    before = np.where((df["treated"] == 1) & (df["treat_post"] == 0), df["year"] - YEARS[0], 0)
+    cluster_shock = rng.normal(0, 400, (clusters, n))
+    df["spending"] = (
+        10_000 + 250 * (df["year"] - YEARS[0])
+        + np.repeat(rng.normal(0, 3_000, units) + SELECTION * participant, n)
+        + cluster_shock[df["cluster_id"], df["year"] - YEARS[0]]
+        + rng.normal(0, 4_000, len(df))
+        + df["treat_post"] * (effect + growth * since)
+        + pre_trend * before
+    )
+    df["true_effect"] = df["treat_post"] * (effect + growth * since)
+    return df
+
+
+def true_att(df: pd.DataFrame) -> float:
+    return float(df.loc[df["treat_post"] == 1, "true_effect"].mean())
+
+
+@pytest.fixture(scope="module")
+def replications():
+    """40 panels, one common entry year: did, naive and did2s on each."""
+    rows = []
+    for seed in range(40):
+        df = simulate(seed)
+        rows.append({name: fn(df, "spending") for name, fn in (
+            ("did", estimators.did), ("naive", estimators.naive),
+            ("did2s", estimators.staggered))})
+    return rows
+
+
+@pytest.mark.parametrize("name", ["did", "did2s"])
+def test_did_is_unbiased_and_its_interval_covers(replications, name):
+    """Bias: the mean of 40 estimates is within 3 standard errors of the mean (3 x SE /
+    sqrt(40)) of the truth. Coverage: at least 33 of 40 nominal 95% intervals cover it
+    (P(fewer) < 2% if coverage were really 95%)."""
+    estimates = [r[name] for r in replications]
+    mean = np.mean([e.effect for e in estimates])
+    se = np.mean([e.se for e in estimates])
+    assert abs(mean - EFFECT) < 3 * se / np.sqrt(len(estimates))
+    covered = sum(e.ci_low <= EFFECT <= e.ci_high for e in estimates)
+    assert covered >= 33
+
+
+def test_naive_comparison_is_biased_by_selection(replications):
+    """Participants spend SELECTION more whatever the model does: the naive estimate is off by
+    about that much and its interval misses the truth nearly always."""
+    naive = [r["naive"] for r in replications]
+    assert np.mean([e.effect for e in naive]) - EFFECT == pytest.approx(SELECTION, rel=0.25)
+    assert sum(e.ci_low <= EFFECT <= e.ci_high for e in naive) <= 4
+
+
+def test_effect_in_percent_is_relative_to_the_counterfactual():
+    df = simulate(1)
+    e = estimators.did(df, "spending")
+    treated = df[df["treat_post"] == 1]
+    counterfactual = (treated["spending"] - e.effect).mean()
+    assert e.effect_pct == pytest.approx(e.effect / counterfactual)
+    assert e.ci_pct[0] == pytest.approx(e.ci_low / counterfactual)
+
+
+def test_weights_enter_as_weighted_least_squares():
+    """The estimate is linear in the outcome, so adding -1,000 to the post-entry spending of
+    some participants moves it by -1,000 x their share of the participants' weight: half
+    the units under equal weights, 9/10 of the weight when weighted 9 to 1."""
+    df = simulate(2)
+    strong = (df["unit_id"] % 2 == 0).to_numpy()
+    shifted = df.assign(spending=df["spending"] - 1_000 * (strong & (df["treat_post"] == 1)))
+    treated_units = df[df["treated"] == 1].drop_duplicates("unit_id")
+    is_strong = (treated_units["unit_id"] % 2 == 0).to_numpy()
+    for weight in (np.ones(len(df)), np.where(strong, 9.0, 1.0)):
+        unit_weight = np.where(is_strong, weight.max(), weight.min())
+        share = unit_weight[is_strong].sum() / unit_weight.sum()
+        before = estimators.did(df.assign(weight=weight), "spending").effect
+        after = estimators.did(shifted.assign(weight=weight), "spending").effect
+        assert after - before == pytest.approx(-1_000 * share, rel=1e-6)
+    assert share > 0.85
+
+
+def test_staggered_entry_with_growing_effects_biases_twfe_but_not_did2s():
+    """Entry in 2021 and 2024 with an effect that grows by 300 a year: TWFE uses early
+    entrants as controls for late ones and understates the effect (Goodman-Bacon 2021);
+    did2s compares only with not-yet-treated rows and recovers the average effect."""
+    did_bias, did2s_bias, did2s_se, covered = [], [], [], 0
+    for seed in range(15):
+        df = simulate(100 + seed, cohorts=(2021, 2024), effect=-200, growth=-300)
+        truth = true_att(df)
+        twfe = estimators.did(df, "spending")
+        gardner = estimators.staggered(df, "spending")
+        did_bias.append(twfe.effect - truth)
+        did2s_bias.append(gardner.effect - truth)
+        did2s_se.append(gardner.se)
+        covered += gardner.ci_low <= truth <= gardner.ci_high
+    assert np.mean(did_bias) > 150              # TWFE: towards zero by hundreds of dollars
+    assert abs(np.mean(did2s_bias)) < 3 * np.mean(did2s_se) / np.sqrt(15)
+    assert np.mean(did_bias) > 3 * np.mean(did2s_se) / np.sqrt(15)
+    assert covered >= 12
+
+
+def test_event_study_flags_a_pre_trend_and_not_parallel_trends():
+    flat = estimators.event_study(simulate(3), "spending")
+    drifting = estimators.event_study(simulate(3, pre_trend=800), "spending")
+    assert flat.pretrend_p > 0.05
+    assert drifting.pretrend_p < 0.01
+    coefficients = flat.coefficients.set_index("event_time")["effect"]
+    assert coefficients[-1] == 0
+    assert sorted(coefficients.index) == list(range(-4, 3))
+    post = coefficients[coefficients.index >= 0]
+    assert post.mean() == pytest.approx(EFFECT, abs=350)
