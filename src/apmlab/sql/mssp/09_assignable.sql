@@ -23,5 +23,5 @@ WHERE b.months_part_ab > 0
     AND EXISTS (
         SELECT 1 FROM mssp_primary_care_service AS s
         WHERE s.person_id = b.person_id AND s.year = b.year
-            AND s.method = 'retrospective' AND s.role IS NOT NULL
+            AND s.method = 'retrospective'
     )
