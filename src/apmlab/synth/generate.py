@@ -470,20 +470,12 @@ class _World:
         return lines
 
     def claim_table(self, lines: dict, idx, year: int, chunk: int) -> pa.Table:
-        keep = np.flatnonzero(lines["kept"])
-        key = (lines["person"][keep].astype(np.int64) << 40) | (
-            lines["claim"][keep] << 8) | lines["line"][keep]
-        rows = keep[np.argsort(key, kind="stable")]
-        L = {k: lines[k][rows] for k in ("person", "claim", "line", "ctype", "start", "end",
-                                          "adm", "dis", "disp", "bill", "drg", "rev", "hcpcs",
-                                          "pos", "rendering", "billing", "facility", "allowed",
-                                          "paid", "ime", "dsh", "dx")}
-        claim_base = ((year % 100) * 1000 + chunk) * 10_000_000
+        L = lines    # rows in generation order; averted lines are filtered out at the end
+        claim_base = (year * 1000 + chunk) * 10 ** 8     # C + year + chunk + claim number
         p = self.p
         npi = pa.array(p.npi)
         table = {
-            "claim_id": pc.cast(pa.array(claim_base + L["claim"].astype(np.int64) + 10 ** 11),
-                                pa.string()),
+            "claim_id": _numbered("C", claim_base + L["claim"].astype(np.int64), 15),
             "claim_line_number": pa.array(L["line"].astype(np.int32)),
             "claim_type": _dict(L["ctype"], cl.CLAIM_TYPES),
             "person_id": pa.DictionaryArray.from_arrays(pa.array(L["person"]),
@@ -514,7 +506,8 @@ class _World:
         }
         for j in range(cl.N_DX):
             table[f"diagnosis_code_{j + 1}"] = _dict(L["dx"][:, j], cl.DX.values)
-        return pa.table(table)
+        table = pa.table(table)
+        return table if L["kept"].all() else table.filter(pa.array(L["kept"]))
 
     # --- truth --------------------------------------------------------------------------
     def truth(self, out: Path) -> dict:
@@ -633,8 +626,13 @@ def _first_line_of_event(lines: dict, events: np.ndarray) -> np.ndarray:
 
 
 def _person_ids(idx: np.ndarray) -> pa.Array:
-    return pc.binary_join_element_wise(
-        "P", pc.utf8_lpad(pc.cast(pa.array(idx + 1), pa.string()), 7, "0"), "")
+    return _numbered("P", np.asarray(idx) + 1, 7)
+
+
+def _numbered(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """Strings prefix + zero-padded number: 10**width + n as text, leading '1' replaced."""
+    text = pc.cast(pa.array(np.asarray(numbers, np.int64) + 10 ** width), pa.string())
+    return pc.utf8_replace_slice(text, 0, 1, prefix)
 
 
 def _dates(days: np.ndarray, nullable: bool = True) -> pa.Array:
@@ -645,6 +643,11 @@ def _dates(days: np.ndarray, nullable: bool = True) -> pa.Array:
 
 
 def _dict(index: np.ndarray, values) -> pa.Array:
+    """Dictionary-encoded column; index -1 is NULL. Indices are in range by construction."""
     values = values if isinstance(values, pa.Array) else pa.array(list(values), pa.string())
-    index = np.asarray(index)
-    return pa.DictionaryArray.from_arrays(pa.array(index, mask=index < 0), values)
+    index = np.ascontiguousarray(index)
+    valid = index >= 0
+    bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    indices = pa.Array.from_buffers(pa.from_numpy_dtype(index.dtype), len(index),
+                                    [bitmap, pa.py_buffer(index)])
+    return pa.DictionaryArray.from_arrays(indices, values, safe=False)
