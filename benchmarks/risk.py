@@ -13,6 +13,7 @@ their ratio, the largest score difference on the shared people and the peak memo
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -99,6 +100,7 @@ def main() -> None:
     print(f"ratio:     {ours_rate / theirs_rate:,.0f}x")
     print(f"largest |score difference| on the shared {n:,}: {diff:.3g}")
     print(f"peak memory (max RSS of this process): {peak_gb:.2f} GB")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

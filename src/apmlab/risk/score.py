@@ -165,6 +165,7 @@ def _prepare_persons(con, age_year: int, label: str, header_lines: int) -> None:
                 WHEN dob IS NULL THEN 'DOB is not a date (YYYY-MM-DD or YYYYMMDD)'
                 WHEN dob > MAKE_DATE($year, 2, 1)
                     THEN 'DOB is after February 1 of the payment year'
+                WHEN dob < MAKE_DATE(1900, 1, 1) THEN 'DOB is before 1900'
                 WHEN sex_text NOT IN ('1', '2') THEN 'SEX is not 1 (male) or 2 (female)'
                 WHEN orec_text NOT IN ('0', '1', '2', '3') THEN 'OREC is not 0, 1, 2 or 3'
                 WHEN ltimcaid_text NOT IN ('0', '1') THEN 'LTIMCAID is not 0 or 1'
@@ -224,8 +225,8 @@ def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
     if len(hccs) > 124:
         raise ValueError(f"{principal}: more HCCs than the two flag words of 06_score hold")
     flags = ", ".join(
-        f"CAST((COALESCE(s_{principal}.hcc_bits_{i // 62}, 0) >> {i % 62}) & 1 AS TINYINT)"
-        f' AS "HCC{cc}"' for i, cc in enumerate(hccs)
+        f'CAST((s_{principal}.hcc_bits_{i // 62} >> {i % 62}) & 1 AS TINYINT) AS "HCC{cc}"'
+        for i, cc in enumerate(hccs)
     )
     d = year.rounding_decimals
     params: dict[str, Any] = {"ma": year.ma_coding_adjustment if ma_adjust else 0.0}
@@ -246,14 +247,26 @@ def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
         params[f"w_{m}"] = year.blend[m]
     for m in {*year.blend, principal}:
         params[f"nf_{m}"] = year.normalization[m]
+    # Every person has a row in risk_score (an age/sex cell at least), so inner joins keep
+    # everyone; rows come back in join order and are put back in input order below.
     joins = "\n".join(
-        f"LEFT JOIN risk_score_{m} AS s_{m} ON s_{m}.person_key = p.person_key"
+        f"JOIN risk_score_{m} AS s_{m} ON s_{m}.person_key = p.person_key"
         for m in year.blend
     )
     sql = f"""
-        SELECT p.person_id AS "ID", {flags}, {", ".join(cols)}
+        SELECT p.person_key, p.person_id AS "ID", {flags}, {", ".join(cols)}
         FROM risk_input_person AS p
         {joins}
-        ORDER BY p.person_key
     """
-    return con.sql(sql, params=params).to_arrow_table()
+    table = con.sql(sql, params=params).to_arrow_table()
+    return _in_input_order(table)
+
+
+def _in_input_order(table: pa.Table) -> pa.Table:
+    """Reorder by person_key (1..n, one row each) without a sort: invert the permutation."""
+    keys = table.column("person_key").to_numpy()
+    order = np.empty(len(keys), dtype=np.int64)
+    order[keys - 1] = np.arange(len(keys))
+    if np.any(np.bincount(keys, minlength=len(keys) + 1)[1:] != 1):
+        raise AssertionError("risk_score must hold exactly one row per person")
+    return table.take(order).drop_columns(["person_key"])
