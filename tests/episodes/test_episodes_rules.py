@@ -148,6 +148,20 @@ def test_a_later_anchor_cancels_the_earlier_cjr_episode(run_episodes):
     assert episode(con, "cjr", "A2")["cancel_reason"] is None
 
 
+def test_a_later_anchor_at_a_non_participant_does_not_cancel(run_episodes):
+    """510.210(b)(2) names readmission to a *participant* hospital."""
+    con = run_episodes(
+        models=("cjr",),
+        eligibility=[person("P1")],
+        medical_claim=[stay("A1", "P1", "2021-03-01", "2021-03-04", "470", 15000),
+                       stay("A2", "P1", "2021-04-01", "2021-04-04", "469", 25000,
+                            ccn=OTHER_HOSPITAL)],
+        participation=[participation("cjr")],
+    )
+    assert episode(con, "cjr", "A1")["cancel_reason"] is None
+    assert episode(con, "cjr", "A1")["actual_payment"] == pytest.approx(40000)
+
+
 def test_transfer_starts_the_episode_at_the_first_admission(run_episodes):
     """A stay transferred (discharge status 02) to the hospital that performs the joint
     replacement: the episode starts at the first admission and includes the first stay."""

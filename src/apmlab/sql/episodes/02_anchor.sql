@@ -4,6 +4,8 @@
 -- window ends window_days after discharge, the day of discharge being day 1 (42 CFR
 -- 510.210(a)). The participant is the model's participation row for the hospital's CCN at
 -- the anchor date; episodes at other hospitals are kept for regional prices and comparison.
+-- Overlap: CJR cancels an episode when the beneficiary is readmitted to a participant
+-- hospital for another anchor (510.210(b)(2)); TEAM and BPCI Advanced keep the earlier one.
 -- The region is the U.S. Census division of the hospital's state (510.300(b)(1)), else of
 -- the beneficiary's state.
 WITH inpatient AS (
@@ -101,7 +103,7 @@ SELECT
     coalesce(d.division, 'unknown') AS region,
     CASE
         WHEN w.overlap = 'cancel_earlier' THEN coalesce(lead(w.anchor_start_date) OVER o
-            <= w.window_end_date, FALSE)
+            <= w.window_end_date AND lead(pa.participant_id) OVER o IS NOT NULL, FALSE)
         ELSE coalesce(w.anchor_start_date <= lag(w.window_end_date) OVER o, FALSE)
     END AS overlapped
 FROM windowed AS w
