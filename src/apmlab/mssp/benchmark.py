@@ -451,11 +451,9 @@ def _performance_rows(grid, hist, perf, rules, adjusted, historical_benchmark, r
         for t, type_ in enumerate(TYPES):
             row = dict(base, enrollment_type=type_)
             by_columns(row, hist, g, t)
+            py_columns(row, perf, k, t)
             row.update({
                 "historical_benchmark": historical_benchmark[g, t],
-                "by3_proportion": hist.proportions[g, t],
-                "national_per_capita_by3": hist.national_by3[g, t],
-                "regional_per_capita_by3": hist.regional_by3[g, t],
                 "regional_difference": adjust["difference"][g, t],
                 "lower_spending_than_region": bool(scalars["lower"][g]),
                 "regional_weight": scalars["weight"][g],
@@ -470,26 +468,16 @@ def _performance_rows(grid, hist, perf, rules, adjusted, historical_benchmark, r
                 "adjustment_kind": kind[g],
                 "applied_adjustment": adjust["applied"][g, t],
                 "adjusted_benchmark": adjusted[g, t],
-                "py_beneficiaries": int(perf.beneficiaries[k, t]),
-                "py_person_years": perf.person_years[k, t],
-                "py_expenditure": perf.expenditure[k, t],
-                "py_per_capita": perf.per_capita[k, t],
-                "py_risk_score": perf.risk[k, t],
-                "by3_risk_score": risk3[g, t],
                 "risk_ratio": ratio_[k, t],
                 "risk_ratio_capped": capped[k, t],
                 "risk_cap": cap[k],
-                "national_growth": perf.national_growth[k, t],
-                "regional_growth": perf.regional_growth[k, t],
                 "regional_risk_cap_factor": regional_cap[k, t],
-                "market_share": perf.market_share[k],
                 "two_way_update": two_way[k, t],
                 "acpt_growth": acpt_growth[k],
                 "acpt_weight": acpt_weight[k],
                 "update_factor": update[k, t],
                 "updated_benchmark": updated[k, t] if ok else np.nan,
                 "benchmark_total": updated[k, t] * perf.person_years[k, t] if ok else np.nan,
-                "expenditure_total": perf.expenditure[k, t],
             })
             append_row(out, row)
         append_row(out, dict(
@@ -514,6 +502,22 @@ def by_columns(row: dict, hist: Historical, g: int, t: int) -> None:
                             ("trend_factor", hist.trend), ("restated", hist.restated),
                             ("weight", hist.weights)):
             row[f"by{j + 1}_{col}"] = values[g, j, t]
+    row.update({"by3_proportion": hist.proportions[g, t],
+                "by3_risk_score": hist.risk[g, 2, t],
+                "national_per_capita_by3": hist.national_by3[g, t],
+                "regional_per_capita_by3": hist.regional_by3[g, t]})
+
+
+def py_columns(row: dict, perf: Performance, k: int, t: int) -> None:
+    """The performance-year columns of pair ``k`` and type ``t``, into ``row``."""
+    row.update({"py_beneficiaries": int(perf.beneficiaries[k, t]),
+                "py_person_years": perf.person_years[k, t],
+                "py_expenditure": perf.expenditure[k, t],
+                "py_per_capita": perf.per_capita[k, t], "py_risk_score": perf.risk[k, t],
+                "national_growth": perf.national_growth[k, t],
+                "regional_growth": perf.regional_growth[k, t],
+                "market_share": perf.market_share[k],
+                "expenditure_total": perf.expenditure[k, t]})
 
 
 def all_row(perf: Performance, k: int, benchmark_total: float, expenditure: float) -> dict:

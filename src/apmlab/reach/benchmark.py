@@ -103,28 +103,18 @@ def _rows(grid, hist, perf, spec, reach, out, settlement) -> None:
         for t, type_ in enumerate(br.TYPES):
             row = dict(base, enrollment_type=type_)
             mb.by_columns(row, hist, g, t)
+            mb.py_columns(row, perf, k, t)
             row.update({
                 "historical_benchmark": historical[k, t],
-                "by3_proportion": hist.proportions[g, t],
-                "national_per_capita_by3": hist.national_by3[g, t],
-                "regional_per_capita_by3": hist.regional_by3[g, t],
                 "regional_per_capita_py": regional[k, t],
                 "regional_blend_weight": regional_weight[k],
-                "py_beneficiaries": int(perf.beneficiaries[k, t]),
-                "py_person_years": perf.person_years[k, t],
-                "py_expenditure": perf.expenditure[k, t],
-                "py_per_capita": perf.per_capita[k, t],
-                "py_risk_score": perf.risk[k, t],
-                "by3_risk_score": by3_risk[k, t],
                 "risk_ratio": result["risk_ratio"][k, t],
                 "risk_ratio_capped": result["capped"][k, t],
                 "risk_cap": spec.risk_cap,
-                "national_growth": perf.national_growth[k, t],
                 "update_factor": perf.national_growth[k, t],
                 "updated_benchmark": result["benchmark"][k, t] if ok else None,
                 "benchmark_total": (result["benchmark"][k, t] * perf.person_years[k, t]
                                     if ok else None),
-                "expenditure_total": perf.expenditure[k, t],
             })
             mb.append_row(out, row)
         mb.append_row(out, dict(base, **mb.all_row(perf, k, totals[k] if ok else np.nan,
