@@ -9,6 +9,8 @@ import pytest
 
 from apmlab import engine
 from episodes.claims import (
+    HOSPITAL,
+    HOSPITAL_PROVIDERS,
     OTHER_HOSPITAL,
     outpatient,
     participation,
@@ -254,3 +256,73 @@ def test_team_track_1_has_no_downside():
     con = engine.connect()
     result = reconcile(con, "team", 2026, [("H1", "Track 1", "standard", 20000, 30000)])["H1"]
     assert result["npra"] < 0 and result["reconciliation_payment"] == 0
+
+
+def test_cjr_py3_target_price_blends_trended_hospital_and_regional_history(run_episodes):
+    """510.300(b)(1)-(2)(ii): PY3 (2018) target = 1/3 hospital + 2/3 regional history of the 3
+    baseline years, each trended to the latest by the national change. Hospital H pays
+    10,000 / 11,000 / 12,100 in 2015-17, hospital O 20,000 / 22,000 / 24,200 (7 episodes each a
+    year, so H has 21 >= 20 baseline episodes, 510.300(b)(3)). National means 15,000 /
+    16,500 / 18,150 give trend factors 1.21 / 1.1 / 1: H's history is 12,100 every year and the
+    region's 18,150. Target before discount 12,100/3 + 18,150 x 2/3 = 16,133.33; with the 3%
+    discount 15,649.33. Five PY3 episodes at H paying 9,000, default quality 12.6 ('good',
+    discount 2%, 510.315(f)(1)): NPRA 5 x 16,133.33 x 0.98 - 45,000 = 34,053.33, above the
+    PY3 stop-gain of 10% x 79,053.33 = 7,905.33, which binds."""
+    people, claims, n = [], [], 0
+    history = {2015: (10000, 20000), 2016: (11000, 22000), 2017: (12100, 24200)}
+    for year, (paid_h, paid_o) in history.items():
+        for ccn, paid in ((HOSPITAL, paid_h), (OTHER_HOSPITAL, paid_o)):
+            for _ in range(7):
+                n += 1
+                people.append(person(f"P{n}", enrollment_start_date="2015-01-01",
+                                     enrollment_end_date="2018-12-31"))
+                claims.append(stay(f"A{n}", f"P{n}", f"{year}-03-01", f"{year}-03-04", "470",
+                                   paid, ccn=ccn))
+    for _ in range(5):
+        n += 1
+        people.append(person(f"P{n}", enrollment_start_date="2015-01-01",
+                             enrollment_end_date="2018-12-31"))
+        claims.append(stay(f"A{n}", f"P{n}", "2018-03-01", "2018-03-04", "470", 9000))
+    con = run_episodes(models=("cjr",), eligibility=people, medical_claim=claims,
+                       participation=[participation("cjr", start="2018-01-01")])
+    target = 12100 / 3 + 18150 * 2 / 3
+    priced = rows(con, "SELECT DISTINCT hospital_benchmark, regional_benchmark, "
+                       "target_before_discount, target_price FROM episodes "
+                       "WHERE performance_year = 2018")
+    assert priced == [pytest.approx((12100, 18150, target, target * 0.97))]
+    result = rows(con, "SELECT episodes, target_total, npra, reconciliation_payment, "
+                       "stop_loss_gain_applied FROM episode_reconciliation")
+    total = 5 * target * 0.98
+    assert result == [(5, pytest.approx(total), pytest.approx(total - 45000),
+                       pytest.approx(0.10 * total), True)]
+
+
+def test_team_regional_price_weights_baseline_17_33_50_and_bounds_the_retrospective_trend(
+        run_episodes):
+    """TEAM (methodology.md section 4 [verify 512.540(b), 512.545]): regional price from 3
+    baseline years weighted 17/33/50, each trended to the latest by the national change; the
+    retrospective trend is bounded at +/-3%. One LEJR episode a year in each of two regions:
+    FL pays 10,000 in 2021-23, NY 10,000 / 20,000 / 30,000. National means 10,000 / 15,000 /
+    20,000 -> trend factors 2, 4/3, 1. FL: 0.17 x 20,000 + 0.33 x 13,333.33 + 0.5 x 10,000 =
+    12,800; NY: 0.17 x 20,000 + 0.33 x 26,666.67 + 0.5 x 30,000 = 27,200. In 2024 the FL
+    episode pays 12,800 (trend 1); the NY one 60,000 (trend 2.2, bounded to 1.03): targets
+    before discount 12,800 and 28,016; LEJR discount 2%."""
+    ny = "330001"
+    providers = [HOSPITAL_PROVIDERS[0],
+                 {"npi": "1000000003", "provider_type": "hospital", "ccn": ny, "state": "NY",
+                  "bed_count": "200"}]
+    paid = {HOSPITAL: [10000, 10000, 10000, 12800], ny: [10000, 20000, 30000, 60000]}
+    people, claims = [], []
+    for ccn, amounts in paid.items():
+        for year, amount in zip(range(2021, 2025), amounts, strict=True):
+            pid = f"{ccn}-{year}"
+            people.append(person(pid))
+            claims.append(stay(f"A{pid}", pid, f"{year}-03-01", f"{year}-03-04", "470", amount,
+                               ccn=ccn))
+    con = run_episodes(models=("team",), eligibility=people, medical_claim=claims,
+                       provider=providers)
+    got = dict(((r[0], r[1]), r[2:]) for r in rows(
+        con, "SELECT region, performance_year, regional_benchmark, retrospective_trend_factor,"
+             " target_before_discount, target_price FROM episodes WHERE performance_year = 2024"))
+    assert got[("south_atlantic", 2024)] == pytest.approx((12800, 1.0, 12800, 12800 * 0.98))
+    assert got[("middle_atlantic", 2024)] == pytest.approx((27200, 1.03, 28016, 28016 * 0.98))

@@ -41,38 +41,25 @@ trended AS (
         ON latest.model = ep.model AND latest.anchor_drg = ep.anchor_drg
         AND latest.year = b.year - 1
 ),
-hospital_year AS (
-    SELECT model, performance_year, anchor_drg, hospital_ccn, baseline_year,
-        max(weight) AS weight, avg(payment) AS mean_payment, count(*) AS episodes
-    FROM trended
-    GROUP BY model, performance_year, anchor_drg, hospital_ccn, baseline_year
+units AS (
+    SELECT 'hospital' AS level, hospital_ccn AS unit, trended.* FROM trended
+    UNION ALL
+    SELECT 'region' AS level, region AS unit, trended.* FROM trended
 ),
-region_year AS (
-    SELECT model, performance_year, anchor_drg, region, baseline_year,
+unit_year AS (
+    SELECT level, model, performance_year, anchor_drg, unit, baseline_year,
         max(weight) AS weight, avg(payment) AS mean_payment, count(*) AS episodes
-    FROM trended
-    GROUP BY model, performance_year, anchor_drg, region, baseline_year
+    FROM units
+    GROUP BY level, model, performance_year, anchor_drg, unit, baseline_year
 )
 SELECT
-    'hospital' AS level,
+    level,
     model,
     performance_year,
     anchor_drg,
-    hospital_ccn AS unit,
+    unit,
     sum(weight * mean_payment) / sum(weight) AS benchmark,
     sum(episodes) AS baseline_episodes,
     count(*) AS baseline_years
-FROM hospital_year
-GROUP BY model, performance_year, anchor_drg, hospital_ccn
-UNION ALL
-SELECT
-    'region' AS level,
-    model,
-    performance_year,
-    anchor_drg,
-    region AS unit,
-    sum(weight * mean_payment) / sum(weight) AS benchmark,
-    sum(episodes) AS baseline_episodes,
-    count(*) AS baseline_years
-FROM region_year
-GROUP BY model, performance_year, anchor_drg, region
+FROM unit_year
+GROUP BY level, model, performance_year, anchor_drg, unit
