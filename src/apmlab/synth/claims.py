@@ -268,6 +268,12 @@ def intensity(c: Chunk, drivers: cal.Drivers, driver: str, practice: bool = True
     return lam * c.practice_factor if practice else lam
 
 
+def draw(rng, c: Chunk, drivers: cal.Drivers, driver: str) -> np.ndarray:
+    """Chunk-local person index of each event of ``driver`` (Poisson counts per person)."""
+    n = rng.poisson(intensity(c, drivers, driver))
+    return np.repeat(np.arange(len(c), dtype=np.int32), n)
+
+
 def event_days(rng, c: Chunk, person: np.ndarray, length: np.ndarray | int = 0) -> np.ndarray:
     """A day in the person's enrolled span leaving ``length`` days after it if possible."""
     span = np.maximum(c.hi[person] - c.lo[person] - length, 0)
@@ -319,10 +325,9 @@ def _hospital_claim_money(c, m, person, facility, paid, rng=None):
 
 
 def _admissions(rng, c, m, drivers, lines, events, ep_sink):
-    n = rng.poisson(intensity(c, drivers, "admission"))
-    person = np.repeat(np.arange(len(c), dtype=np.int32), n)
+    person = draw(rng, c, drivers, "admission")
     k = len(person)
-    if k == 0:
+    if not k:
         return
     state = c.state[person]
     drg = rng.choice(len(codes.DRGS), size=k, p=DRG_SHARE)
@@ -487,8 +492,7 @@ def _hh_periods(c, lines, person, start, periods, hha, price, noise, dx, ev, cut
 
 
 def _psych(rng, c, m, drivers, lines, events):
-    n = rng.poisson(intensity(c, drivers, "psych"))
-    person = np.repeat(np.arange(len(c), dtype=np.int32), n)
+    person = draw(rng, c, drivers, "psych")
     k = len(person)
     if not k:
         return
@@ -513,8 +517,7 @@ def _outpatient_facility(c, m, person, rng):
 
 
 def _emergency(rng, c, m, drivers, lines, events):
-    n = rng.poisson(intensity(c, drivers, "ed"))
-    person = np.repeat(np.arange(len(c), dtype=np.int32), n)
+    person = draw(rng, c, drivers, "ed")
     k = len(person)
     if not k:
         return
@@ -547,8 +550,7 @@ def _emergency(rng, c, m, drivers, lines, events):
 
 
 def _outpatient(rng, c, m, drivers, lines, events):
-    n = rng.poisson(intensity(c, drivers, "outpatient"))
-    person = np.repeat(np.arange(len(c), dtype=np.int32), n)
+    person = draw(rng, c, drivers, "outpatient")
     k = len(person)
     if not k:
         return
@@ -645,8 +647,7 @@ def _em_visits(rng, c, m, drivers, lines):
 
 
 def _prof_other(rng, c, m, drivers, lines, events):
-    n = rng.poisson(intensity(c, drivers, "prof_other"))
-    person = np.repeat(np.arange(len(c), dtype=np.int32), n)
+    person = draw(rng, c, drivers, "prof_other")
     k = len(person)
     if not k:
         return
@@ -666,8 +667,7 @@ def _prof_other(rng, c, m, drivers, lines, events):
 
 
 def _dme(rng, c, m, drivers, lines):
-    n = rng.poisson(intensity(c, drivers, "dme"))
-    person = np.repeat(np.arange(len(c), dtype=np.int32), n)
+    person = draw(rng, c, drivers, "dme")
     k = len(person)
     if not k:
         return
@@ -682,8 +682,7 @@ def _dme(rng, c, m, drivers, lines):
 
 
 def _home_health(rng, c, m, drivers, lines, events):
-    n = rng.poisson(intensity(c, drivers, "hh_community"))
-    person = np.repeat(np.arange(len(c), dtype=np.int32), n)
+    person = draw(rng, c, drivers, "hh_community")
     k = len(person)
     if not k:
         return
