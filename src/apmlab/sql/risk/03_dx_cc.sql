@@ -20,11 +20,7 @@ fired AS (
        OR (e.kind <> 'sex' AND (p.age >= e.fires_if_age_at_least
                                 OR p.age <= e.fires_if_age_at_most))
 )
-SELECT mp.person_key, mp.cc
+SELECT mp.person_key, CASE WHEN f.action = 'override' THEN f.cc_override ELSE mp.cc END AS cc
 FROM mapped AS mp
 LEFT JOIN fired AS f ON f.person_key = mp.person_key AND f.icd10 = mp.icd10
-WHERE f.person_key IS NULL
-UNION ALL
-SELECT person_key, cc_override AS cc
-FROM fired
-WHERE action = 'override'
+WHERE f.action IS NULL OR f.action = 'override'
