@@ -217,3 +217,19 @@ def test_benchmark_tins_are_those_before_the_agreement_starts_425_652_a(tmp_path
     performance = con.execute("SELECT year, person_id, aco_id FROM mssp_assignment "
                               "WHERE method = 'retrospective'").fetchall()
     assert performance == [(2024, "C", "ACO1")]
+
+
+def test_no_aco_in_the_data_writes_empty_tables(tmp_path):
+    participation = [{"entity_id": "H1", "model": "cjr", "ccn": "010001",
+                      "start_date": "2021-01-01"}]
+    con = apmlab.load(write_input(tmp_path, participation=participation)).con
+    core.run(con, (2021, 2021))
+    ctx = SimpleNamespace(con=con, years=(2021, 2021), console=Console(quiet=True))
+    stage.run(ctx)
+    for name in ("mssp_assignment", "mssp_benchmark", "mssp_settlement", "reach_settlement"):
+        assert con.execute(f"SELECT count(*) FROM {name}").fetchall() == [(0,)]
+    columns = {r[0] for r in con.execute("DESCRIBE mssp_settlement").fetchall()}
+    assert {"aco_id", "earned_savings_losses", "benchmark_total"} <= columns
+    assignment_section, aco_section = stage.sections(ctx)
+    assert "No beneficiary is assigned" in assignment_section.body
+    assert "No ACO performance year was settled" in aco_section.body

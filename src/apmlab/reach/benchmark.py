@@ -117,8 +117,9 @@ def _rows(grid, hist, perf, spec, reach, out, settlement) -> None:
                                     if ok else None),
             })
             mb.append_row(out, row)
-        mb.append_row(out, dict(base, **mb.all_row(perf, k, totals[k] if ok else np.nan,
-                                                   expenditure[k])))
+        mb.append_row(out, dict(
+            base, **mb.all_row(perf, k, totals[k] if ok else np.nan, expenditure[k]),
+            historical_benchmark=float(np.nansum(hist.proportions[g] * historical[k]))))
         if ok and totals[k] > 0:
             mb.append_settlement(settlement, grid.agreements[g], perf, k, totals[k],
                                  expenditure[k])

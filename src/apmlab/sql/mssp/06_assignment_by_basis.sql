@@ -34,27 +34,35 @@ candidates AS (
         ON p.basis = c.basis AND p.year = c.year AND p.method = c.method
         AND p.person_id = c.person_id
 ),
-ranked AS (
-    SELECT
-        *,
-        row_number() OVER (
-            PARTITION BY basis, year, method, person_id
-            ORDER BY allowed_charges DESC, entity_id
-        ) AS place,
-        lead(allowed_charges) OVER (
-            PARTITION BY basis, year, method, person_id
-            ORDER BY allowed_charges DESC, entity_id
-        ) AS runner_up
+best AS (
+    SELECT basis, year, method, person_id, max(allowed_charges) AS best
     FROM candidates
     WHERE allowed_charges > 0
+    GROUP BY basis, year, method, person_id
+),
+leaders AS (
+    -- the entities with the greatest charges; one of them alone is a plurality
+    SELECT
+        c.basis,
+        c.year,
+        c.method,
+        c.person_id,
+        count(*) AS leaders,
+        max(c.model) AS model,
+        max(c.aco_id) AS aco_id,
+        max(c.step) AS step,
+        max(c.allowed_charges) AS allowed_charges,
+        max(c.aco_physician_services) AS aco_physician_services
+    FROM candidates AS c
+    INNER JOIN best AS b
+        ON b.basis = c.basis AND b.year = c.year AND b.method = c.method
+        AND b.person_id = c.person_id AND c.allowed_charges = b.best
+    GROUP BY c.basis, c.year, c.method, c.person_id
 ),
 claims_based AS (
     SELECT basis, year, method, person_id, model, aco_id, step, allowed_charges
-    FROM ranked
-    WHERE place = 1
-        AND aco_id IS NOT NULL
-        AND aco_physician_services > 0
-        AND (runner_up IS NULL OR allowed_charges > runner_up)
+    FROM leaders
+    WHERE leaders = 1 AND aco_id IS NOT NULL AND aco_physician_services > 0
 ),
 designation AS (
     SELECT
