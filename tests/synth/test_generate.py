@@ -146,3 +146,18 @@ def test_condition_codes_map_to_payment_hccs_in_v24_and_v28(year):
             assert (code, model) in mapping, f"{code} has no {model} HCC"
     for code in codes.FILLER_CODES:
         assert (code, "CMS-HCC Model V28") not in mapping
+
+
+def test_never_deletes_files_it_did_not_write(tmp_path):
+    (tmp_path / "medical_claim").mkdir()
+    mine = tmp_path / "medical_claim" / "notes.csv"
+    mine.write_text("keep me\n")
+    with pytest.raises(ValueError, match="other files"):
+        generate(tmp_path, beneficiaries=200, years=(2021, 2021))
+    assert mine.read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize("years", [(2025, 2021), (1990, 1991)])
+def test_rejects_a_bad_year_range(tmp_path, years):
+    with pytest.raises(ValueError, match="year range"):
+        generate(tmp_path, beneficiaries=200, years=years)

@@ -14,7 +14,6 @@ as a percentage of the latter, over the exposed person-years or episodes.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -88,11 +87,17 @@ def generate(
     report = progress or (lambda _step, _fraction: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    # Replace a previous synthetic run in place, but never delete anything else.
     for name in ("eligibility.parquet", "provider.parquet", "participation.parquet",
                  "truth.json"):
         (out / name).unlink(missing_ok=True)
-    shutil.rmtree(out / "medical_claim", ignore_errors=True)
-    (out / "medical_claim").mkdir()
+    (out / "medical_claim").mkdir(exist_ok=True)
+    for old in (out / "medical_claim").glob("claims_*.parquet"):
+        old.unlink()
+    others = [p.name for p in (out / "medical_claim").iterdir()]
+    if others:
+        raise ValueError(f"{out / 'medical_claim'}: holds other files ({others[0]}, ...);"
+                         " choose an empty folder")
 
     report("providers", 0.0)
     providers = prov.build(beneficiaries, _rng(seed, 1))
