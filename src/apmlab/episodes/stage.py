@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from apmlab import episodes
-from apmlab.report.html import PALETTE, Section, figure, is_small, svg, table
+from apmlab.report.html import PALETTE, SUPPRESSED, Section, figure, is_small, svg, table
 
 MODEL_LABELS = {"cjr": "CJR", "team": "TEAM", "bpci_a": "BPCI Advanced"}
 POST_ACUTE = "paid_snf + paid_home_health + paid_inpatient_other"
@@ -49,10 +49,16 @@ def _by_type(con) -> str:
     return "<h3>Episodes by type</h3>" + table(
         ["Model", "Episode type", "Episodes", "At participants", "Canceled",
          "Mean actual payment", "Mean post-acute", "Mean target (participants)"],
-        [(MODEL_LABELS.get(r[0], r[0]), *r[1:]) for r in rows],
+        [(MODEL_LABELS.get(r[0], r[0]), r[1], r[2], _small(r[3]), _small(r[4]), r[5], r[6],
+          SUPPRESSED if is_small(r[3]) else r[7]) for r in rows],
         ["number", "number", "number", "number", "number", "money", "money", "money"],
         count_column=2,
     )
+
+
+def _small(count):
+    """A second count in a row: suppressed on its own when it is 1-10."""
+    return SUPPRESSED if is_small(count) else count
 
 
 def _savings(con) -> str:
