@@ -144,14 +144,19 @@ def _where(label: str, header_lines: int, rows: list[tuple]) -> str:
 
 
 def _prepare_persons(con, age_year: int, label: str, header_lines: int) -> None:
-    con.execute("""
+    dob_type = con.execute(
+        "SELECT column_type FROM (DESCRIBE risk_raw_person) WHERE column_name = 'DOB'"
+    ).fetchall()[0][0]
+    dob = 'CAST("DOB" AS DATE)' if dob_type in ("DATE", "TIMESTAMP") else """CAST(COALESCE(
+                TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y-%m-%d'),
+                TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y%m%d')) AS DATE)"""
+    con.execute(f"""
         CREATE OR REPLACE TABLE risk_person_checked AS
         SELECT
             row_no,
             CASE WHEN TRIM(CAST("ID" AS VARCHAR)) <> '' THEN CAST("ID" AS VARCHAR) END
                 AS person_id,
-            CAST(COALESCE(TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y-%m-%d'),
-                          TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y%m%d')) AS DATE) AS dob,
+            {dob} AS dob,
             TRIM(CAST("SEX" AS VARCHAR)) AS sex_text,
             TRIM(CAST("OREC" AS VARCHAR)) AS orec_text,
             COALESCE(NULLIF(TRIM(CAST("LTIMCAID" AS VARCHAR)), ''), '0') AS ltimcaid_text,
@@ -159,9 +164,15 @@ def _prepare_persons(con, age_year: int, label: str, header_lines: int) -> None:
         FROM risk_raw_person
     """)
     bad = con.execute(f"""
+        WITH repeated AS (
+            SELECT person_id, MIN(row_no) AS first_row
+            FROM risk_person_checked
+            GROUP BY person_id
+            HAVING COUNT(*) > 1
+        )
         SELECT row_no, reason FROM (
-            SELECT row_no, CASE
-                WHEN person_id IS NULL THEN 'ID is empty'
+            SELECT c.row_no, CASE
+                WHEN c.person_id IS NULL THEN 'ID is empty'
                 WHEN dob IS NULL THEN 'DOB is not a date (YYYY-MM-DD or YYYYMMDD)'
                 WHEN dob > MAKE_DATE($year, 2, 1)
                     THEN 'DOB is after February 1 of the payment year'
@@ -170,11 +181,12 @@ def _prepare_persons(con, age_year: int, label: str, header_lines: int) -> None:
                 WHEN orec_text NOT IN ('0', '1', '2', '3') THEN 'OREC is not 0, 1, 2 or 3'
                 WHEN ltimcaid_text NOT IN ('0', '1') THEN 'LTIMCAID is not 0 or 1'
                 WHEN nemcaid_text NOT IN ('0', '1') THEN 'NEMCAID is not 0 or 1'
-                WHEN row_no > MIN(row_no) OVER (PARTITION BY person_id)
-                    THEN CONCAT('ID repeats the ID of ', $unit, ' ', CAST(
-                        MIN(row_no) OVER (PARTITION BY person_id) + $offset AS VARCHAR))
+                WHEN c.row_no > r.first_row
+                    THEN CONCAT('ID repeats the ID of ', $unit, ' ',
+                                CAST(r.first_row + $offset AS VARCHAR))
             END AS reason
-            FROM risk_person_checked
+            FROM risk_person_checked AS c
+            LEFT JOIN repeated AS r ON r.person_id = c.person_id
         ) WHERE reason IS NOT NULL ORDER BY row_no LIMIT {_MAX_ERRORS}
     """, {"year": age_year, "offset": header_lines, "unit": _unit(header_lines)}).fetchall()
     if bad:
