@@ -208,15 +208,27 @@ DEFAULTS = {"line": 1, "adm": -1, "dis": -1, "disp": -1, "bill": -1, "drg": -1, 
             "allowed": 0.0, "paid": 0.0}
 
 
-def pick(rng, pools: list[np.ndarray], state: np.ndarray, weights=None) -> np.ndarray:
-    """One provider per event from the pool of the event's state."""
-    out = np.empty(len(state), np.int32)
+def pick(rng, pools: list[np.ndarray], group: np.ndarray, weights=None) -> np.ndarray:
+    """One provider per event from pool ``group`` (usually the event's state): uniformly,
+    in one pass over all events, or in proportion to ``weights`` (per pool)."""
+    if weights is None:
+        sizes = np.array([len(p) for p in pools])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        flat = np.concatenate(pools)
+        offset = (rng.random(len(group)) * sizes[group]).astype(np.int64)
+        return flat[starts[group] + offset].astype(np.int32)
+    out = np.empty(len(group), np.int32)
     for s, pool in enumerate(pools):
-        idx = np.flatnonzero(state == s)
+        idx = np.flatnonzero(group == s)
         if len(idx):
-            p = None if weights is None else weights[s] / weights[s].sum()
-            out[idx] = pool[rng.choice(len(pool), size=len(idx), p=p)]
+            out[idx] = pool[rng.choice(len(pool), size=len(idx), p=weights[s] / weights[s].sum())]
     return out
+
+
+def by_state_and(m_pools: dict[str, list[np.ndarray]], keys: list[str]) -> list[np.ndarray]:
+    """Pools indexed by state * len(keys) + key index (for one-pass picks across keys)."""
+    n_states = len(next(iter(m_pools.values())))
+    return [m_pools[k][s] for s in range(n_states) for k in keys]
 
 
 def condition_codes(conditions: np.ndarray, variant: np.ndarray,
@@ -231,7 +243,7 @@ def condition_codes(conditions: np.ndarray, variant: np.ndarray,
     table = np.concatenate([lead, coded], axis=1)
     # Shift the ESRD slot out for people without ESRD.
     table = np.where(esrd[:, None], table, np.roll(table, -1, axis=1))
-    return table, conditions.sum(axis=1) + esrd
+    return table, (conditions.sum(axis=1) + esrd).astype(np.int32)
 
 
 def person_dx(c: Chunk, person: np.ndarray, ordinal: np.ndarray) -> np.ndarray:
@@ -241,10 +253,11 @@ def person_dx(c: Chunk, person: np.ndarray, ordinal: np.ndarray) -> np.ndarray:
     ceil(conditions / N_DX) diagnosis-bearing lines; people with none get a filler code.
     """
     n_cond = c.n_cond[person]
-    slot = np.arange(N_DX)[None, :]
-    pos = (np.asarray(ordinal)[:, None] * N_DX + slot) % np.maximum(n_cond, 1)[:, None]
+    slot = np.arange(N_DX, dtype=np.int32)[None, :]
+    pos = (np.asarray(ordinal, dtype=np.int32)[:, None] * N_DX + slot) \
+        % np.maximum(n_cond, 1)[:, None]
     width = c.cond_codes.shape[1]
-    dx = np.take(c.cond_codes, (person.astype(np.int64) * width)[:, None] + pos)
+    dx = np.take(c.cond_codes, (person * width)[:, None] + pos)
     dx = np.where(slot < n_cond[:, None], dx, -1)
     filler = DX.many(codes.FILLER_CODES)[person % len(codes.FILLER_CODES)]
     dx[:, 0] = np.where(n_cond > 0, dx[:, 0], filler)
@@ -368,11 +381,10 @@ def _admissions(rng, c, m, drivers, lines, events, ep_sink):
     hha = pick(rng, m.by_kind["hha"], state)
     hospitalist = pick(rng, m.by_specialty["11"], state)
     er_doc = pick(rng, m.by_specialty["93"], state)
-    surgeon_spec = np.array([SURGEON_SPECIALTY[x] for x in KINDS])[kind]
-    surgeon = np.full(k, -1, np.int32)
-    for spec in np.unique(surgeon_spec[surgical]):
-        sel = surgical & (surgeon_spec == spec)
-        surgeon[sel] = pick(rng, m.by_specialty[spec], state[sel])
+    surgeons = sorted(set(SURGEON_SPECIALTY.values()))
+    surgeon_of_kind = np.array([surgeons.index(SURGEON_SPECIALTY[x]) for x in KINDS])
+    surgeon = pick(rng, by_state_and(m.by_specialty, surgeons),
+                   state * len(surgeons) + surgeon_of_kind[kind])
     dx = person_dx(c, person, np.zeros(k, np.int64))
     dx = np.concatenate([DRG_PRINCIPAL[drg][:, None], dx[:, : N_DX - 1]], axis=1)
 
@@ -614,10 +626,8 @@ def _em_visits(rng, c, m, drivers, lines):
     d_pcp = np.where(rng.random(len(p_pcp)) < 0.85, c.pcp[p_pcp], other)
     p_spec = np.repeat(everyone, n_spec)
     spec = rng.choice(len(SPEC_CODES), size=len(p_spec), p=SPEC_SHARE)
-    d_spec = np.empty(len(p_spec), np.int32)
-    for j, code in enumerate(SPEC_CODES):
-        sel = spec == j
-        d_spec[sel] = pick(rng, m.by_specialty[code], c.state[p_spec[sel]])
+    d_spec = pick(rng, by_state_and(m.by_specialty, SPEC_CODES),
+                  c.state[p_spec] * len(SPEC_CODES) + spec)
     p_app = np.repeat(everyone, n_app)
     d_app = m.apps_of_pcp[c.pcp[p_app]]
     d_app = np.where(d_app >= 0, d_app, pick(rng, m.by_specialty["app"], c.state[p_app]))
@@ -652,14 +662,13 @@ def _prof_other(rng, c, m, drivers, lines, events):
     if not k:
         return
     item = rng.choice(len(codes.PROF_OTHER), size=k, p=PO_SHARE)
-    doc = np.empty(k, np.int32)
-    specs = np.array([p[1] for p in codes.PROF_OTHER])
-    for code in np.unique(specs):
-        sel = specs[item] == code
-        doc[sel] = pick(rng, m.by_specialty[code], c.state[person[sel]])
+    specs = sorted({p[1] for p in codes.PROF_OTHER})
+    spec_of_item = np.array([specs.index(p[1]) for p in codes.PROF_OTHER])
+    doc = pick(rng, by_state_and(m.by_specialty, specs),
+               c.state[person] * len(specs) + spec_of_item[item])
     paid = cal.UNIT_PAID["prof_other"] * PO_COST[item] * c.price[person] * lognormal(rng, 0.5, k)
     day = event_days(rng, c, person)
-    pos = np.where(specs[item] == "69", POS["81"], POS["11"])
+    pos = np.where(spec_of_item[item] == specs.index("69"), POS["81"], POS["11"])
     lines.add(person=person, claim=lines.claims(k), ctype=PROFESSIONAL, start=day, end=day,
               hcpcs=HCPCS.many([p[0] for p in codes.PROF_OTHER])[item], pos=pos,
               rendering=doc, billing=doc, allowed=paid / 0.8, paid=paid,
