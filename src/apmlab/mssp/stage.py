@@ -89,15 +89,28 @@ def _assignment_section(con) -> Section:
 
 
 SETTLED = """
-    SELECT s.aco_id, 'MSSP' AS model, s.track, s.performance_year, s.assigned_beneficiaries,
-        s.benchmark_total, s.expenditure_total, s.savings_rate, s.minimum_savings_rate,
-        s.earned_savings_losses
-    FROM mssp_settlement AS s
-    UNION ALL
-    SELECT r.aco_id, 'REACH', r.track, r.performance_year, r.assigned_beneficiaries,
-        r.benchmark_total, r.expenditure_total, r.savings_rate, r.minimum_savings_rate,
-        r.earned_savings_losses
-    FROM reach_settlement AS r
+    WITH person_years AS (
+        SELECT model, aco_id, performance_year, py_person_years
+        FROM mssp_benchmark WHERE enrollment_type = 'all'
+    ),
+    settled AS (
+        SELECT 'mssp' AS model, aco_id, track, performance_year, assigned_beneficiaries,
+            benchmark_total, expenditure_total, savings_rate, minimum_savings_rate,
+            earned_savings_losses
+        FROM mssp_settlement
+        UNION ALL
+        SELECT 'reach', aco_id, track, performance_year, assigned_beneficiaries,
+            final_benchmark, expenditure_total, savings_rate, minimum_savings_rate,
+            earned_savings_losses
+        FROM reach_settlement
+    )
+    SELECT s.aco_id, upper(s.model), s.track, s.performance_year, s.assigned_beneficiaries,
+        s.benchmark_total / p.py_person_years, s.expenditure_total / p.py_person_years,
+        s.savings_rate, s.minimum_savings_rate, s.earned_savings_losses
+    FROM settled AS s
+    INNER JOIN person_years AS p
+        ON p.model = s.model AND p.aco_id = s.aco_id
+        AND p.performance_year = s.performance_year
     ORDER BY 2, 1, 4
 """
 
@@ -122,7 +135,8 @@ def _aco_section(con) -> Section:
         "performance year and risk adjusted again; REACH benchmarks blend the historical "
         "baseline with regional spending. Settlement applies the minimum savings rate, "
         "sharing rates, caps and loss limits of the ACO's track (MSSP) or the discount, "
-        "quality withhold and risk corridors (REACH). Per capita amounts are per person-year; "
+        "quality withhold and risk corridors (REACH; its benchmark is shown after the discount "
+        "and the withhold earned back). Per capita amounts are per person-year; "
         "the synthetic population's spending stands in for national spending. Quality is "
         "not in claims: the spec default (standard met, score 1.0) is used.</p>"
     )
@@ -135,7 +149,7 @@ def _aco_section(con) -> Section:
         return Section(title, body + "<p>No ACO performance year was settled.</p>")
     rows = []
     for aco, model, track, year, n, bench, spend, rate, msr, earned in settled:
-        rows.append((aco, model, track, str(year), n, bench / n, spend / n, rate, msr, earned))
+        rows.append((aco, model, track, str(year), n, bench, spend, rate, msr, earned))
     body += _chart(rows) + table(
         ["ACO", "Model", "Track", "PY", "Assigned", "Benchmark per capita",
          "Spending per capita", "Savings rate", "MSR", "Payout (+) / owed (-)"],
