@@ -28,6 +28,7 @@ import sys
 import apmlab
 from apmlab import core, engine
 con = engine.connect(sys.argv[2])
+con.execute("SET enable_progress_bar = false")
 apmlab.load(sys.argv[1], con)
 core.run(con)
 con.close()
@@ -55,6 +56,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-c", CORE, str(data), str(database)], check=True)
 
     con = duckdb.connect(str(database))
+    con.execute("SET enable_progress_bar = false")
     with timed("budgets stage", seconds):
         counts = budgets.run(con)
     lines, person_years = con.execute(

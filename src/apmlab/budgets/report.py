@@ -75,9 +75,9 @@ def _region(region: str, rows: list[dict]) -> str:
          "percent", "money", "money", "money", "money", "number"],
         count_column=2,
     )
-    base = rows[0]["base_year"]
+    years_note = f"model years from {start}" if start else "no model year in the data"
     return (f"<h3>{html.escape(region)}</h3>"
-            f'<p class="note">Base year {base}; model years from {start}.</p>'
+            f'<p class="note">Base year {rows[0]["base_year"]}; {years_note}.</p>'
             + svg(fig) + svg(savings_fig) + body)
 
 
