@@ -4,12 +4,14 @@ aged/dual, aged/non-dual."""
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from apmlab.mssp import benchmark_rules as br
+from apmlab.mssp.benchmark import prior_savings
 from apmlab.mssp.benchmark_spec import load_benchmark_spec
 from apmlab.mssp.spec import SpecError
 from apmlab.reach.benchmark import blended_benchmark
@@ -212,3 +214,14 @@ def test_capped_risk_growth_never_exceeds_the_cap(py, demographic, weights):
         np.testing.assert_array_equal(capped, ratio)
     _, flat, _ = br.capped_risk_ratio(py, ONES, demographic, ONES, w, R2019)
     assert (flat <= 1.03 + 1e-12).all()
+
+
+def test_prior_savings_read_for_the_3_years_before_the_agreement_425_658_b_1():
+    """An agreement starting 2024 looks at 2021-2023; 2021 and 2023 have no row (not
+    reconciled: 0); a 2019 row is outside the window."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE mssp_prior_savings AS SELECT * FROM (VALUES "
+                "('ACO1', 2022, 100.0, 0.8), ('ACO1', 2019, 999.0, 1.0)) "
+                "AS t(aco_id, year, per_capita_savings, proration)")
+    savings, proration = prior_savings(con, [("mssp", "ACO1", 2024, "basic_e")])
+    assert savings.tolist() == [[0.0, 100.0, 0.0]] and proration.tolist() == [0.8]

@@ -106,8 +106,6 @@ def load_grid(con: duckdb.DuckDBPyConnection) -> Grid:
     ).fetchall()]
     data_years = {int(y) for (y,) in con.execute(
         "SELECT DISTINCT year FROM mssp_assignment_window").fetchall()}
-    if not data_years:
-        data_years = set()
     first = min([*data_years, *(a[2] - 3 for a in agreements)], default=0)
     last = max([*data_years, *(a[2] for a in agreements)], default=0)
     grid = Grid(agreements, np.arange(first, last + 1), data_years)
@@ -146,11 +144,11 @@ def load_grid(con: duckdb.DuckDBPyConnection) -> Grid:
     grid.national = fill(
         f"SELECT year, enrollment_type, {cols} FROM mssp_benchmark_national", NATIONAL,
         lambda r: (r[0] - first, t_index[r[1]]), shape[1:], 0.0)
-    grid.prior_savings, grid.proration = _prior_savings(con, agreements, index)
+    grid.prior_savings, grid.proration = prior_savings(con, agreements)
     return grid
 
 
-def _prior_savings(con, agreements, index) -> tuple[np.ndarray, np.ndarray]:
+def prior_savings(con, agreements) -> tuple[np.ndarray, np.ndarray]:
     """Per capita savings of the 3 years before each agreement from the optional table
     ``mssp_prior_savings`` (aco_id, year, per_capita_savings[, proration]); a year without a
     row counts 0: not reconciled (425.658(b)(1)(i))."""
@@ -162,7 +160,7 @@ def _prior_savings(con, agreements, index) -> tuple[np.ndarray, np.ndarray]:
     prorate = "proration" if "proration" in columns else "1.0"
     rows = con.execute(f"SELECT aco_id, year, per_capita_savings, {prorate} "
                        f"FROM {PRIOR_SAVINGS_TABLE}").fetchall()
-    by_aco = {a[1]: i for (m, _), i in index.items() for a in [agreements[i]] if m == "mssp"}
+    by_aco = {a[1]: i for i, a in enumerate(agreements) if a[0] == "mssp"}
     for aco, year, value, factor in rows:
         a = by_aco.get(aco)
         if a is None:
