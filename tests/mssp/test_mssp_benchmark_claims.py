@@ -206,6 +206,7 @@ def test_benchmark_tins_are_those_before_the_agreement_starts_425_652_a(tmp_path
     participation = [
         {"entity_id": "ACO1", "model": "mssp", "tin": "T1", "start_date": "2023-01-01"},
         {"entity_id": "ACO1", "model": "mssp", "tin": "T2", "start_date": "2024-01-01"},
+        {"entity_id": "OLD", "model": "mssp", "tin": "T3", "start_date": "2015-01-01"},
     ]
     con = apmlab.load(write_input(tmp_path, eligibility=eligibility, medical_claim=claims,
                                   provider=providers, participation=participation)).con
@@ -217,6 +218,12 @@ def test_benchmark_tins_are_those_before_the_agreement_starts_425_652_a(tmp_path
     performance = con.execute("SELECT year, person_id, aco_id FROM mssp_assignment "
                               "WHERE method = 'retrospective'").fetchall()
     assert performance == [(2024, "C", "ACO1")]
+    # An agreement older than every rule set (2015: 425.603) is reported, not computed.
+    spec = load_benchmark_spec()
+    rows, _ = benchmark.compute(*benchmark.build(con, spec), spec)
+    old = [r for r in rows.to_pylist() if r["aco_id"] == "OLD"]
+    assert len(old) == 1 and old[0]["baseline_status"].startswith(
+        "not benchmarked: benchmark.toml: no rule set for agreements starting in 2015")
 
 
 def test_no_aco_in_the_data_writes_empty_tables(tmp_path):

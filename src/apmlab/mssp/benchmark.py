@@ -89,6 +89,7 @@ class Grid:
     national: dict[str, np.ndarray] = field(default_factory=dict)
     prior_savings: np.ndarray | None = None  # [agreement, 3]
     proration: np.ndarray | None = None      # [agreement]
+    unsupported: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
 
     def year_index(self, years) -> np.ndarray:
         return np.asarray(years) - self.years[0]
@@ -100,15 +101,22 @@ REGIONAL = ("regional_per_capita", "regional_risk", "regional_demographic", "mar
 NATIONAL = ("beneficiaries", "person_years", "expenditure", "risk_person_years")
 
 
-def load_grid(con: duckdb.DuckDBPyConnection) -> Grid:
-    agreements = [tuple(r) for r in con.execute(
-        "SELECT model, aco_id, agreement_start, track FROM mssp_agreement ORDER BY model, aco_id"
-    ).fetchall()]
+def load_grid(con: duckdb.DuckDBPyConnection, spec: BenchmarkSpec) -> Grid:
+    """The sums as arrays; agreements whose start year no rule set covers are set aside in
+    ``unsupported`` with the reason."""
+    agreements, unsupported = [], []
+    for row in con.execute("SELECT model, aco_id, agreement_start, track FROM mssp_agreement "
+                           "ORDER BY model, aco_id").fetchall():
+        try:
+            spec.for_agreement(row[2])
+            agreements.append(tuple(row))
+        except SpecError as exc:
+            unsupported.append((*row, f"not benchmarked: {exc}"))
     data_years = {int(y) for (y,) in con.execute(
         "SELECT DISTINCT year FROM mssp_assignment_window").fetchall()}
     first = min([*data_years, *(a[2] - 3 for a in agreements)], default=0)
     last = max([*data_years, *(a[2] for a in agreements)], default=0)
-    grid = Grid(agreements, np.arange(first, last + 1), data_years)
+    grid = Grid(agreements, np.arange(first, last + 1), data_years, unsupported=unsupported)
     index = {(a[0], a[1]): i for i, a in enumerate(agreements)}
     shape = (len(agreements), len(grid.years), len(TYPES))
     t_index = {t: k for k, t in enumerate(TYPES)}
@@ -550,9 +558,15 @@ def status_rows(grid: Grid, hist: Historical, perf: Performance | None, model_: 
         if g in with_years or model != model_:
             continue
         append_row(out, {"model": model, "aco_id": aco, "agreement_start": start, "track": track,
-                      "enrollment_type": "all", "by1_year": int(hist.by_years[g, 0]),
-                      "by2_year": int(hist.by_years[g, 1]), "by3_year": int(hist.by_years[g, 2]),
-                      "baseline_status": f"no performance year in the data ({hist.status[g]})"})
+                         "enrollment_type": "all", "by1_year": int(hist.by_years[g, 0]),
+                         "by2_year": int(hist.by_years[g, 1]),
+                         "by3_year": int(hist.by_years[g, 2]),
+                         "baseline_status": f"no performance year in the data "
+                                            f"({hist.status[g]})"})
+    for model, aco, start, track, why in grid.unsupported:
+        if model == model_:
+            append_row(out, {"model": model, "aco_id": aco, "agreement_start": start,
+                             "track": track, "enrollment_type": "all", "baseline_status": why})
 
 
 def append_row(out: dict[str, list], row: dict) -> None:
@@ -576,6 +590,6 @@ def build(con: duckdb.DuckDBPyConnection, spec: BenchmarkSpec
         keep=("person_id", "county_fips", "dual", "risk_score", "demographic_score"),
     )
     engine.run_stage(con, "mssp_benchmark", {"method": spec.assignment_method})
-    grid = load_grid(con)
+    grid = load_grid(con, spec)
     hist = historical(grid, spec)
     return grid, hist, performance_years(grid, hist)
