@@ -10,6 +10,12 @@ writes table ``mssp_benchmark``: one row per ACO agreement, performance year and
 type (plus an ``all`` row) with every intermediate amount, and ``baseline_status`` saying
 whether the benchmark is complete, built from fewer benchmark years, or not built and why.
 
+Simplifications, each visible in the data it touches: a beneficiary-year counts in one
+enrollment type, its year type from core_beneficiary_year (CMS splits person-years by the
+months of each type); claims are taken as complete (no run-out or completion factor); the
+data's assignable population stands in for the nation; assignable beneficiaries are
+identified on the calendar year for every assignment method.
+
 Risk scores: the benchmark reads table ``risk_score`` (columns ``person_id``, ``year``,
 ``risk_score`` = the prospective CMS-HCC score used for that year, optional
 ``demographic_score``) when the run has it. Without it every score is 1.0 (no risk
