@@ -110,10 +110,8 @@ FROM windowed AS w
 INNER JOIN episodes_ref_model AS m ON m.model = w.model
 LEFT JOIN participant AS pa ON pa.model = w.model AND pa.anchor_claim_id = w.anchor_claim_id
 LEFT JOIN hospital AS h ON h.ccn = w.hospital_ccn
-LEFT JOIN core_beneficiary_month AS bm
-    ON bm.person_id = w.person_id
-    AND bm.year = year(w.anchor_start_date)
-    AND bm.month = month(w.anchor_start_date)
+LEFT JOIN core_beneficiary_year AS py_row
+    ON py_row.person_id = w.person_id AND py_row.year = year(w.anchor_start_date)
 LEFT JOIN episodes_ref_division AS d
-    ON d.state = coalesce(h.state, pa.participation_state, bm.state)
+    ON d.state = coalesce(h.state, pa.participation_state, py_row.state)
 WINDOW o AS (PARTITION BY w.model, w.person_id ORDER BY w.anchor_start_date, w.anchor_claim_id)

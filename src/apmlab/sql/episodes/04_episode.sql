@@ -2,7 +2,7 @@
 -- category, excluded and out-of-window dollars, the beneficiary's risk factors and the
 -- cancellation reason. Cancellation (510.210(b), 512.535(b), 512.537(b)): death during the
 -- episode; loss of Parts A and B fee-for-service coverage in any month of the window (a
--- month without enrollment, or without both parts); ESRD entitlement (Medicare status 11,
+-- month without enrollment, or without both parts; months after the data end do not count); ESRD entitlement (Medicare status 11,
 -- 21, 31); the overlap rule of the model. An episode whose window runs past the last day of
 -- data is set aside as 'incomplete_window' (claims run-out, not a model rule).
 -- Risk factors (510.301(a), 512.545(a)): CMS-HCC count of the calendar year before the
@@ -45,14 +45,16 @@ WITH money AS (
 coverage AS (
     SELECT
         e.episode_id,
-        count(*) AS months_in_window,
-        count(*) FILTER (WHERE bm.part_a AND bm.part_b) AS months_ab,
-        coalesce(bool_or(bm.medicare_status_code IN ('11', '21', '31')), FALSE) AS esrd
+        count(bm.person_id) FILTER (WHERE bm.part_a AND bm.part_b) AS months_ab,
+        coalesce(bool_or(bm.medicare_status_code IN ('11', '21', '31')), FALSE) AS esrd,
+        coalesce(bool_or(bm.dual_status = 'full' AND bm.year * 12 + bm.month
+            = year(e.anchor_start_date) * 12 + month(e.anchor_start_date)), FALSE) AS full_dual
     FROM episodes_anchor AS e
-    INNER JOIN core_calendar_month AS c
-        ON c.month_start <= e.window_end_date AND c.month_end >= e.anchor_start_date
     LEFT JOIN core_beneficiary_month AS bm
-        ON bm.person_id = e.person_id AND bm.year = c.year AND bm.month = c.month
+        ON bm.person_id = e.person_id
+        AND bm.year * 12 + bm.month
+            BETWEEN year(e.anchor_start_date) * 12 + month(e.anchor_start_date)
+            AND year(e.window_end_date) * 12 + month(e.window_end_date)
     GROUP BY e.episode_id
 ),
 person AS (
@@ -88,7 +90,9 @@ SELECT
     coalesce(mo.outside_window, 0) AS outside_window_payment,
     CASE
         WHEN p.death_date BETWEEN e.anchor_start_date AND e.window_end_date THEN 'death'
-        WHEN cv.months_ab < cv.months_in_window THEN 'lost_ab_ffs'
+        WHEN cv.months_ab < 12 * (year(least(e.window_end_date, $last_date)) - year(e.anchor_start_date))
+            + month(least(e.window_end_date, $last_date)) - month(e.anchor_start_date) + 1
+            THEN 'lost_ab_ffs'
         WHEN cv.esrd THEN 'esrd'
         WHEN e.overlapped THEN 'overlap'
         WHEN e.window_end_date > $last_date THEN 'incomplete_window'
@@ -104,7 +108,7 @@ SELECT
         WHEN a.age < 85 THEN '75_84'
         ELSE '85plus'
     END AS age_band,
-    CASE WHEN bm.dual_status = 'full' THEN 'full_dual' ELSE 'not_full_dual' END AS dual
+    CASE WHEN cv.full_dual THEN 'full_dual' ELSE 'not_full_dual' END AS dual
 FROM episodes_anchor AS e
 LEFT JOIN money AS mo ON mo.episode_id = e.episode_id
 LEFT JOIN coverage AS cv ON cv.episode_id = e.episode_id
@@ -112,7 +116,3 @@ LEFT JOIN person AS p ON p.person_id = e.person_id
 LEFT JOIN aged AS a ON a.episode_id = e.episode_id
 LEFT JOIN episodes_input_hcc AS h
     ON h.person_id = e.person_id AND h.year = year(e.anchor_start_date) - 1
-LEFT JOIN core_beneficiary_month AS bm
-    ON bm.person_id = e.person_id
-    AND bm.year = year(e.anchor_start_date)
-    AND bm.month = month(e.anchor_start_date)
