@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from apmlab import engine, episodes
 from apmlab.episodes.spec import MODELS, SpecError, load_model, rule_rows
 
 # 42 CFR 510.305(e)(1)(v) and 510.300(b)(2), (c), read in the eCFR text:
@@ -55,3 +56,8 @@ def test_malformed_spec_names_the_file_and_field(tmp_path):
         load_model("cjr", spec_root=tmp_path)
     with pytest.raises(SpecError, match="no spec files"):
         load_model("team", spec_root=tmp_path)
+
+
+def test_running_before_core_says_what_is_missing():
+    with pytest.raises(ValueError, match="core stage's tables first"):
+        episodes.run(engine.connect(), (2021, 2021))

@@ -31,6 +31,7 @@ from apmlab.episodes.spec import MODELS, RULE_TABLES, load_model, rule_rows
 REFDATA = Path(str(files("apmlab") / "refdata" / "episodes"))
 BASELINE_YEARS = 3
 HCC_SOURCE = "risk_hcc_count"  # (person_id, year, hcc_count), written by a risk stage if any
+CORE_TABLES = ("core_claim_line", "core_beneficiary_month", "core_beneficiary_year")
 QUALITY_SOURCE = "episode_quality"  # (model, participant_id, performance_year, score), optional
 
 EPISODE_COLUMNS = (
@@ -60,6 +61,9 @@ def run(
     """Build episodes, target prices and reconciliations for ``years`` (core tables must
     exist). Returns the public tables written."""
     first, last = years
+    missing = [t for t in CORE_TABLES if not has_table(con, t)]
+    if missing:
+        raise ValueError(f"episodes need the core stage's tables first (missing: {missing})")
     specs = [load_model(m) for m in models]
     _reference_tables(con, [s.model for s in specs])
     rows: dict[str, list[tuple]] = {name: [] for name in RULE_TABLES}
