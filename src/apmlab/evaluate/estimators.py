@@ -10,6 +10,8 @@ A panel is a pandas DataFrame with one row per unit and period and these columns
 * ``treated``: 1 for units of the participant group (ever exposed), else 0;
 * ``cohort``: first exposed year for treated units, 0 for comparison units;
 * ``treat_post``: 1 on a treated unit's rows from its cohort year on;
+* ``exposed``: 1 on rows where the unit was actually under the model (assigned to the ACO
+  that year); equal to ``treat_post`` when treatment and exposure coincide;
 * ``weight``: analysis weight (person-years x propensity weight);
 * the outcome columns.
 
@@ -27,7 +29,8 @@ import pyfixest as pf
 
 LEVEL = 0.95
 REFERENCE_PERIOD = -1  # event time of the last pre-period year, the event-study reference
-DESIGN_COLUMNS = ["unit_id", "year", "cluster_id", "treated", "cohort", "treat_post", "weight"]
+DESIGN_COLUMNS = ["unit_id", "year", "cluster_id", "treated", "cohort", "treat_post",
+                  "exposed", "weight"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,19 @@ def did_outcomes(panel: pd.DataFrame, outcomes: list[str]) -> list[Estimate]:
             for o, f in zip(outcomes, fits, strict=True)]
 
 
+def did_exposure(panel: pd.DataFrame, outcome: str) -> Estimate:
+    """The DiD rescaled to the effect per *exposed* unit-period, by two-stage least squares
+    with treat_post (attribution before the start, intent to treat) as the instrument for
+    ``exposed`` (assignment that year), unit and year effects, CRV1 errors. Attributed
+    beneficiaries who left the ACO and comparisons who joined one dilute the
+    intent-to-treat effect; 2SLS divides by the difference in exposure they create (the
+    Bloom / Wald estimator), assuming attribution changes spending only through exposure."""
+    panel = _supported(panel[[*DESIGN_COLUMNS, outcome]])
+    fit = pf.feols(f"{outcome} ~ 1 | unit_id + year | exposed ~ treat_post", data=panel,
+                   weights="weight", vcov={"CRV1": "cluster_id"})
+    return _estimate("did_exposure", outcome, fit, "exposed", panel)
+
+
 def staggered(panel: pd.DataFrame, outcome: str) -> Estimate:
     """Gardner's two-stage DiD (did2s): unit and year effects fitted on untreated rows only,
     then the average effect on treated rows. Robust to staggered entry with heterogeneous
@@ -122,7 +138,7 @@ def naive(panel: pd.DataFrame, outcome: str) -> Estimate:
     post = panel.loc[panel["year"] >= first, [*DESIGN_COLUMNS, outcome]]
     fit = pf.feols(f"{outcome} ~ treated", data=post, weights="weight",
                    vcov={"CRV1": "cluster_id"})
-    return _estimate("naive", outcome, fit, "treated", panel)
+    return _estimate("naive", outcome, fit, "treated", post)
 
 
 def event_study(panel: pd.DataFrame, outcome: str) -> EventStudy:
@@ -163,10 +179,12 @@ def _supported(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _estimate(name: str, outcome: str, fit, term: str, panel: pd.DataFrame) -> Estimate:
+    """The Estimate of ``term``; its counterfactual mean is the weighted mean outcome of the
+    rows where ``term`` is 1, less the effect."""
     row = fit.tidy().loc[term]
-    exposed = panel["treat_post"] == 1
-    weights = panel.loc[exposed, "weight"]
-    mean = float(np.average(panel.loc[exposed, outcome], weights=weights)) if len(weights) else 0
+    rows = panel[term] == 1
+    weights = panel.loc[rows, "weight"]
+    mean = float(np.average(panel.loc[rows, outcome], weights=weights)) if len(weights) else 0
     effect = float(row["Estimate"])
     return Estimate(
         estimator=name,

@@ -148,8 +148,11 @@ def _balance(con) -> str:
                  body, ["text", "text", "number", "number", "number", "number", "number"]) + (
         "<p class=\"note\">Standardised difference: (participant mean - comparison mean) / "
         "pooled standard deviation; below 0.1 in absolute value is good balance (Austin "
-        "2009). Weights: propensity score (logit on the baseline covariates, spending level "
-        "and trend), for the average effect on participants.</p>")
+        "2009). Weights: propensity score (logit on age, sex, dual status, enrollment type, "
+        "rurality and risk score), for the average effect on participants. Baseline spending "
+        "is shown but not weighted on: matching a noisy pre-period outcome makes the "
+        "comparison group regress to the mean afterwards, which a DiD reads as an effect "
+        "(Daw and Hatfield 2018); the unit fixed effects remove level differences.</p>")
 
 
 def _effects(con) -> str:

@@ -100,7 +100,7 @@ def _beneficiaries(con, design: ModelDesign, start: int, first: int | None,
     if not treated.any() or treated.all():
         raise Skipped("no exposed beneficiary enrolled in the baseline year"
                       if not treated.any() else "no comparison beneficiary")
-    data = panel.beneficiary_panel(con, units)
+    data = panel.beneficiary_panel(con, units, design.model)
     exposed = con.execute(panel.query("queries/exposed_units.sql"),
                           {"model": design.model}).fetchall()[0][0]
     result = _estimate(con, design, data, BENEFICIARY_OUTCOMES, exposed, start, last)
@@ -134,9 +134,13 @@ def _episodes(con, design: ModelDesign, first: int | None, last: int | None) -> 
 
 
 def _primary(data: pd.DataFrame, outcome: str) -> estimators.Estimate:
-    """did2s when treated units entered in different years, else TWFE DiD."""
-    staggered = data.loc[data["treated"] == 1, "cohort"].nunique() > 1
-    return (estimators.staggered if staggered else estimators.did)(data, outcome)
+    """did2s when treated units entered in different years (intent to treat); else the
+    exposure-rescaled DiD when attribution and exposure differ; else TWFE DiD."""
+    if data.loc[data["treated"] == 1, "cohort"].nunique() > 1:
+        return estimators.staggered(data, outcome)
+    if (data["exposed"] != data["treat_post"]).any():
+        return estimators.did_exposure(data, outcome)
+    return estimators.did(data, outcome)
 
 
 def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str, ...],
@@ -156,6 +160,9 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
     caveats = []
     if paid is None:
         caveats.append("no payment records for this model: net savings not computed")
+    if primary.estimator == "did2s" and (data["exposed"] != data["treat_post"]).any():
+        caveats.append("staggered entry: the did2s effect is per attributed (not per exposed) "
+                       "person-year, so savings on exposed person-years are understated")
     if clusters < MIN_TREATED_CLUSTERS:
         caveats.append(f"only {clusters} participant cluster(s): intervals unreliable")
     if event is not None and event.pretrend_p is not None and event.pretrend_p < 0.05:

@@ -19,6 +19,7 @@ SELECT
     CASE WHEN h.ccn IS NULL THEN 0 ELSE 1 END AS treated,
     coalesce(h.cohort, 0) AS cohort,
     CASE WHEN h.ccn IS NOT NULL AND e.year >= h.cohort THEN 1 ELSE 0 END AS treat_post,
+    CASE WHEN h.ccn IS NOT NULL AND e.year >= h.cohort THEN 1 ELSE 0 END AS exposed,
     1.0 AS weight,
     e.episode_spending,
     e.post_acute_spending
