@@ -17,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 ROOT = Path(str(files("apmlab") / "refdata" / "hcc"))
 SEGMENTS = ("CNA", "CND", "CFA", "CFD", "CPA", "CPD", "INS", "NE", "SNPNE")
@@ -104,10 +105,29 @@ def check(model: str, payment_year: int) -> None:
         raise ReferenceError(f"{model} PY{payment_year} reference tables: " + "; ".join(problems))
 
 
+TABLES = ("ref_hcc_dx_to_cc", "ref_hcc_coefficients", "ref_hcc_hierarchy", "ref_hcc_edits",
+          "ref_hcc_groups", "ref_hcc_interactions", "ref_hcc_requires",
+          "ref_hcc_eligible_hcpcs", "ref_hcc_age_bands")
+_cache: dict[str, pa.Table] = {}
+
+
 def load(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ref_hcc_* tables on ``con`` (once per connection), after check()."""
+    """Create the ref_hcc_* tables on ``con`` (once per connection), after check(). The
+    CSV files are read and checked once per process; later connections copy the result."""
     if _loaded(con):
         return
+    if not _cache:
+        scratch = duckdb.connect()
+        _read_into(scratch)
+        _cache.update({t: scratch.table(t).to_arrow_table() for t in TABLES})
+        scratch.close()
+    for name, table in _cache.items():
+        con.register("_ref_hcc_source", table)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _ref_hcc_source")
+        con.unregister("_ref_hcc_source")
+
+
+def _read_into(con: duckdb.DuckDBPyConnection) -> None:
     shipped = available()
     for model, years in shipped.items():
         for year in years:
