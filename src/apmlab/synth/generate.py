@@ -14,6 +14,7 @@ as a percentage of the latter, over the exposed person-years or episodes.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -110,11 +111,18 @@ def generate(
     drivers = cal.drivers()
     n_years = last - first + 1
     lines_written = 0
-    # Parquet encoding runs in a background thread (it releases the GIL) while the next
-    # chunk is generated; one pending write at a time keeps memory flat and order fixed.
-    with ThreadPoolExecutor(max_workers=1) as pool, \
+
+    def build(year: int, k: int, idx: np.ndarray, people, persons):
+        lines, contribution = world.claims(people, persons, idx, year, drivers,
+                                           _rng(seed, 3, year, k))
+        return world.claim_table(lines, idx, year, k), contribution
+
+    # Two chunks are built at a time (NumPy and Arrow release the GIL) while the one
+    # before is encoded to Parquet in a third thread. Results are taken in chunk order,
+    # so the files and truth.json are the same whatever the timing.
+    with ThreadPoolExecutor(max_workers=2) as builders, \
+            ThreadPoolExecutor(max_workers=1) as encoder, \
             _Writer(out / "eligibility.parquet") as eligibility:
-        pending = None
         for y, year in enumerate(range(first, last + 1)):
             report(f"{year}: population", y / n_years)
             people, persons = world.advance(people, year, first)
@@ -122,18 +130,23 @@ def generate(
             order = np.flatnonzero(persons["in_year"])
             chunks = [order[i:i + CHUNK] for i in range(0, len(order), CHUNK)]
             with _Writer(out / "medical_claim" / f"claims_{year}.parquet") as claims_file:
-                for k, idx in enumerate(chunks):
-                    report(f"{year}: claims", (y + (k + 1) / len(chunks)) / n_years)
-                    lines = world.claims(people, persons, idx, year, drivers,
-                                         _rng(seed, 3, year, k))
-                    table = world.claim_table(lines, idx, year, k)
-                    lines_written += table.num_rows
-                    if pending is not None:
-                        pending.result()
-                    pending = pool.submit(claims_file.write, table)
-                if pending is not None:
-                    pending.result()
-                    pending = None
+                building: deque = deque()
+                writing, done = None, 0
+                for k in range(len(chunks) + 2):
+                    if k < len(chunks):
+                        building.append(builders.submit(build, year, k, chunks[k], people,
+                                                        persons))
+                    if len(building) == 2 or (k >= len(chunks) and building):
+                        table, contribution = building.popleft().result()
+                        world.add(contribution)
+                        lines_written += table.num_rows
+                        if writing is not None:
+                            writing.result()
+                        writing = encoder.submit(claims_file.write, table)
+                        done += 1
+                        report(f"{year}: claims", (y + done / len(chunks)) / n_years)
+                if writing is not None:
+                    writing.result()
     report("truth", 1.0)
     truth = world.truth(out)
     truth["generated"] = {"beneficiaries": beneficiaries, "years": [first, last], "seed": seed,
@@ -455,23 +468,34 @@ class _World:
         gb_red = np.bincount(lines["person"], weights=gb_reduction * kept, minlength=n)
         exposure = (persons["hi"][idx] - persons["lo"][idx] + 1) / (pop.day(year, 12, 31)
                                                                    - pop.day(year) + 1)
+        # This chunk's contribution to the truth (added up in chunk order by the caller,
+        # so the sums, and truth.json, do not depend on thread timing).
+        aco_sums = np.zeros_like(self.aco_sums)
         for a in range(len(self.acos)):
             sel = exposed & (aco == a)
-            self.aco_sums[a] += (actual[sel].sum(), averted[sel].sum(), exposure[sel].sum())
+            aco_sums[a] = (actual[sel].sum(), averted[sel].sum(), exposure[sel].sum())
+        gb_sums = np.zeros(3)
         if year >= cfg.global_budget_start:
             sel = chunk.state == self.md
-            self.gb_sums += (actual[sel].sum(), gb_red[sel].sum(), exposure[sel].sum())
+            gb_sums[:] = (actual[sel].sum(), gb_red[sel].sum(), exposure[sel].sum())
         # Bundled episodes whose anchor stay was not averted: reduction actually applied.
+        kept_episodes = []
         for ep in episodes:
             live = ~lines["averted"][_first_line_of_event(lines, ep["event"])]
             cut = np.bincount(np.maximum(lines["episode"], 0),
                               weights=lines["cut"] * kept * (lines["episode"] >= 0),
                               minlength=int(ep["episode"].max()) + 1)[ep["episode"]]
-            self.episodes.append(dict(
+            kept_episodes.append(dict(
                 person=idx[ep["person"][live]], adm=ep["adm"][live], end=ep["end"][live],
                 hospital=ep["hospital"][live], reduction=cut[live]))
         lines["kept"] = kept
-        return lines
+        return lines, (aco_sums, gb_sums, kept_episodes)
+
+    def add(self, contribution) -> None:
+        aco_sums, gb_sums, episodes = contribution
+        self.aco_sums += aco_sums
+        self.gb_sums += gb_sums
+        self.episodes.extend(episodes)
 
     def claim_table(self, lines: dict, idx, year: int, chunk: int) -> pa.Table:
         L = lines    # rows in generation order; averted lines are filtered out at the end
