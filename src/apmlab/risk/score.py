@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 
 from apmlab import engine
-from apmlab.risk import refdata
-from apmlab.risk.spec import PaymentYear, payment_year
+from apmlab.risk import refdata, spec
+from apmlab.risk.spec import PaymentYear
 
 PERSON_COLUMNS = ("ID", "DOB", "SEX", "OREC", "LTIMCAID", "NEMCAID")
 DIAGNOSIS_COLUMNS = ("ID", "ICD10")
@@ -65,7 +65,7 @@ class RiskScores:
 def score(
     persons: Any,
     diagnoses: Any,
-    payment_year_: int,
+    payment_year: int,
     model: str | None = None,
     *,
     ma_coding_adjustment: bool = False,
@@ -84,7 +84,7 @@ def score(
     another year than the payment year (the pipeline scores years outside the shipped
     tables with the nearest year's tables).
     """
-    year = payment_year(payment_year_)
+    year = spec.payment_year(payment_year)
     if model is not None:
         year = year.only(model)
     for m in year.blend:
