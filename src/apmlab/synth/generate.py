@@ -311,7 +311,8 @@ class _World:
         self.quota = counts
         types = np.repeat(np.arange(4), counts).astype(np.int8)
         ages = np.concatenate([pop._ages(rng, n, t) for t, n in enumerate(counts)])
-        day0 = np.full(len(types), pop.day(first), np.int32)
+        self.day0 = pop.day(first)      # the initial population was enrolled before this
+        day0 = np.full(len(types), self.day0, np.int32)
         people = pop.new_people(rng, types, day0, ages, self.c_share)
         self._assign_providers(rng, people, np.arange(len(types)))
         return people
@@ -436,7 +437,8 @@ class _World:
             practice_factor=self.practice_style[practice] / self.practice_norm,
             em_gamma=people.em_gamma[idx], conditions=people.conditions[idx],
             variant=people.variant[idx], esrd=people.esrd[idx],
-            new_this_year=people.start[idx] >= pop.day(year), pcp=people.pcp[idx],
+            new_this_year=(people.start[idx] >= pop.day(year)) & (people.start[idx] > self.day0),
+            pcp=people.pcp[idx],
             hospital=people.hospital[idx], lo=persons["lo"][idx], hi=persons["hi"][idx],
             hospice_start=persons["h_start"][idx], hospice_end=persons["h_end"][idx],
             aco_drop=aco_drop,
