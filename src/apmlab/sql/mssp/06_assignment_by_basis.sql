@@ -10,38 +10,20 @@
 --     every ACO keeps the beneficiary out of claims-based assignment.
 -- Eligibility (425.401(a)): enrolled in both Part A and Part B in every enrolled month of
 -- the performance year.
-WITH person AS (
-    SELECT basis, year, method, person_id, sum(step_one_services) AS step_one_services
+WITH best AS (
+    SELECT
+        basis,
+        year,
+        method,
+        person_id,
+        sum(step_one_services) > 0 AS step_one,
+        max(step_one_allowed) AS best_one,
+        max(step_two_allowed) AS best_two
     FROM mssp_entity_charges
     GROUP BY basis, year, method, person_id
 ),
-candidates AS (
-    SELECT
-        c.basis,
-        c.year,
-        c.method,
-        c.person_id,
-        c.entity_id,
-        c.aco_id,
-        c.model,
-        c.aco_physician_services,
-        CASE WHEN p.step_one_services > 0 THEN '1' ELSE '2' END AS step,
-        CASE
-            WHEN p.step_one_services > 0 THEN c.step_one_allowed ELSE c.step_two_allowed
-        END AS allowed_charges
-    FROM mssp_entity_charges AS c
-    INNER JOIN person AS p
-        ON p.basis = c.basis AND p.year = c.year AND p.method = c.method
-        AND p.person_id = c.person_id
-),
-best AS (
-    SELECT basis, year, method, person_id, max(allowed_charges) AS best
-    FROM candidates
-    WHERE allowed_charges > 0
-    GROUP BY basis, year, method, person_id
-),
 leaders AS (
-    -- the entities with the greatest charges; one of them alone is a plurality
+    -- the entities with the greatest charges of the person's step; one alone is a plurality
     SELECT
         c.basis,
         c.year,
@@ -50,13 +32,18 @@ leaders AS (
         count(*) AS leaders,
         max(c.model) AS model,
         max(c.aco_id) AS aco_id,
-        max(c.step) AS step,
-        max(c.allowed_charges) AS allowed_charges,
+        CASE WHEN max(b.step_one) THEN '1' ELSE '2' END AS step,
+        CASE WHEN max(b.step_one) THEN max(b.best_one) ELSE max(b.best_two) END
+            AS allowed_charges,
         max(c.aco_physician_services) AS aco_physician_services
-    FROM candidates AS c
+    FROM mssp_entity_charges AS c
     INNER JOIN best AS b
         ON b.basis = c.basis AND b.year = c.year AND b.method = c.method
-        AND b.person_id = c.person_id AND c.allowed_charges = b.best
+        AND b.person_id = c.person_id
+        AND CASE
+            WHEN b.step_one THEN c.step_one_allowed = b.best_one AND b.best_one > 0
+            ELSE c.step_two_allowed = b.best_two AND b.best_two > 0
+        END
     GROUP BY c.basis, c.year, c.method, c.person_id
 ),
 claims_based AS (
