@@ -162,6 +162,12 @@ def test_track_naming_a_spec_selects_it(tmp_path):
     budgets.run(connection)
     specs = dict(connection.execute("SELECT ccn, spec FROM hospital_budget").fetchall())
     assert specs == {"210001": "chart_parhm", "210002": "maryland_gbr"}
+    # The market is still both hospitals: what one loses the other gains (both specs fund
+    # shifts at 50%).
+    shifts = connection.execute("SELECT sum(market_shift_adjustment), "
+                                "min(abs(market_shift_adjustment)) FROM hospital_budget")
+    total, smallest = shifts.fetchall()[0]
+    assert total == pytest.approx(0, abs=1e-6) and smallest > 1000
 
 
 def test_no_participants_gives_empty_tables_with_their_columns(tmp_path):

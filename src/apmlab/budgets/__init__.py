@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from apmlab import engine
@@ -48,15 +49,14 @@ def run(
     tcoc_rules = load_tcoc_spec(tcoc_spec)
     engine.run_stage(con, "budgets", {"model": model})
 
-    tracks = con.execute("SELECT ccn, track FROM budgets_hospital ORDER BY ccn").fetchall()
-    groups: dict[str, list[str]] = {}
-    for ccn, track in tracks:
-        name = track if track in HOSPITAL_SPECS else default.name
-        groups.setdefault(name, []).append(ccn)
+    grid = hospital.read_inputs(con)
+    tracks = dict(con.execute("SELECT ccn, track FROM budgets_hospital").fetchall())
+    spec_of = np.array([tracks[c] if tracks[c] in HOSPITAL_SPECS else default.name
+                        for c in grid.ccn])
     budgets = [
-        hospital.compute(hospital.read_inputs(con, ccns),
-                         default if name == default.name else load_hospital_spec(name))
-        for name, ccns in sorted(groups.items())
+        hospital.compute(grid, default if name == default.name else load_hospital_spec(name),
+                         only=spec_of == name)
+        for name in sorted(set(spec_of))
     ]
     tests = [tcoc.compute(region, tcoc_rules) for region in tcoc.read_regions(con)]
     _write(con, "hospital_budget", budgets, hospital.SCHEMA)

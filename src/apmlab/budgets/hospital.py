@@ -63,9 +63,13 @@ class HospitalYears:
     service_change: np.ndarray     # (H, Y) service-change amount in dollars
 
 
-def compute(h: HospitalYears, spec: HospitalBudgetSpec) -> pa.Table:
-    """Budgets and reconciliation of every hospital-year under ``spec`` (see module doc)."""
+def compute(h: HospitalYears, spec: HospitalBudgetSpec,
+            only: np.ndarray | None = None) -> pa.Table:
+    """Budgets and reconciliation under ``spec`` (see module doc) of the hospitals selected by
+    the boolean mask ``only`` (default: all). Market shares are always measured over every
+    hospital of the grid, whichever spec each is budgeted under."""
     n_hosp, n_years = h.revenue.shape
+    only = np.ones(n_hosp, bool) if only is None else np.asarray(only, bool)
     years = h.years
     # The first budget year needs at least one base year in the data.
     first = np.maximum(h.start_year, years[0] + 1)
@@ -81,7 +85,7 @@ def compute(h: HospitalYears, spec: HospitalBudgetSpec) -> pa.Table:
     out = {name: np.full((n_hosp, n_years), np.nan) for name in (
         "prior", "growth", "pau", *ADJUSTMENTS, "budget")}
     for j, year in enumerate(years):
-        active = (year >= first) & (year <= h.end_year)
+        active = only & (year >= first) & (year <= h.end_year)
         if j == 0 or not active.any():
             continue
         prior = np.where(year == first, baseline, out["budget"][:, j - 1])
@@ -167,19 +171,21 @@ def _market_shift(revenue: np.ndarray, market: list[str]) -> np.ndarray:
     return shift
 
 
-def read_inputs(con: duckdb.DuckDBPyConnection, ccns: list[str] | None = None) -> HospitalYears:
-    """The grid for ``ccns`` (default: every model hospital) from the budgets_* tables and the
-    optional ``budget_hospital_adjustment`` table (ccn, year, quality_adjustment,
-    service_change)."""
+def read_inputs(con: duckdb.DuckDBPyConnection) -> HospitalYears:
+    """The grid of every model hospital from the budgets_* tables and the optional
+    ``budget_hospital_adjustment`` table (ccn, year, quality_adjustment, service_change)."""
     has_adjustments = bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [ADJUSTMENT_TABLE]
     ).fetchall()[0][0])
     adjustments = (
-        f"SELECT ccn, year, max(quality_adjustment) AS quality_adjustment, "
-        f"sum(service_change) AS service_change FROM {ADJUSTMENT_TABLE} GROUP BY ccn, year"
+        f"""LEFT JOIN (
+            SELECT ccn, year, max(quality_adjustment) AS quality_adjustment,
+                sum(service_change) AS service_change
+            FROM {ADJUSTMENT_TABLE} GROUP BY ccn, year
+        ) AS a ON a.ccn = h.ccn AND a.year = h.year"""
         if has_adjustments else
-        "SELECT NULL::VARCHAR AS ccn, NULL::INTEGER AS year, NULL::DOUBLE AS "
-        "quality_adjustment, NULL::DOUBLE AS service_change WHERE false"
+        "CROSS JOIN (SELECT CAST(NULL AS DOUBLE) AS quality_adjustment, "
+        "CAST(NULL AS DOUBLE) AS service_change) AS a"
     )
     rows = con.execute(
         f"""
@@ -189,18 +195,16 @@ def read_inputs(con: duckdb.DuckDBPyConnection, ccns: list[str] | None = None) -
         FROM budgets_hospital_year AS h
         LEFT JOIN budgets_readmission AS r ON r.ccn = h.ccn AND r.year = h.year
         LEFT JOIN budgets_service_area AS g ON g.ccn = h.ccn AND g.year = h.year
-        LEFT JOIN ({adjustments}) AS a ON a.ccn = h.ccn AND a.year = h.year
-        WHERE $all OR list_contains($ccns, h.ccn)
+        {adjustments}
         ORDER BY h.ccn, h.year
-        """,
-        {"all": ccns is None, "ccns": ccns or []},
+        """
     ).fetchall()
     years = np.array(sorted({r[2] for r in rows}), dtype=np.int64)
     ccn = list(dict.fromkeys(r[0] for r in rows))
     shape = (len(ccn), len(years))
     grid = {k: np.full(shape, np.nan)
             for k in ("revenue", "patients", "pau", "growth", "quality", "svc")}
-    for k, r in enumerate(rows):
+    for k, r in enumerate(rows):  # every hospital has a row for every year, in order
         i, j = divmod(k, len(years))
         for name, value in zip(grid, r[5:], strict=True):
             grid[name][i, j] = np.nan if value is None else value
