@@ -2,37 +2,72 @@
 -- ranked above it (V24H86H1 / V28115H1 hierarchy tables). Before that, a CC that needs a
 -- companion is dropped without one: V28 HCC 223 (heart assist device) counts only with a
 -- heart-failure HCC 221, 222, 224, 225 or 226 (V28 model software, refdata requires.csv);
--- a CC so dropped does not rank above others either.
--- One GROUP BY does the anti-join and the dedupe: the person's CCs (drop = 0) and the CCs
--- their other CCs knock out (drop = 1) are stacked; a CC survives if no row drops it.
-WITH needs AS (
-    SELECT h.person_key, h.cc
-    FROM risk_dx_cc AS h
-    WHERE h.cc IN (SELECT cc FROM ref_hcc_requires WHERE model = $model)
+-- a CC so dropped does not rank above others either. One row per person and HCC.
+-- Set-based with bit masks: the model's HCCs get one bit each (CC order, 62 per BIGINT
+-- word, as in 06_score); one GROUP BY gives each person the bits of the CCs present, and
+-- an HCC is kept when its bit is set and none of its parents' bits is.
+WITH hcc AS (
+    SELECT cc, ROW_NUMBER() OVER (ORDER BY cc) - 1 AS pos
+    FROM (
+        SELECT DISTINCT CAST(substr(variable, 4) AS INTEGER) AS cc
+        FROM ref_hcc_coefficients
+        WHERE model = $model AND payment_year = $payment_year
+          AND regexp_full_match(variable, 'HCC[0-9]+')
+    ) AS h
+),
+bit AS (
+    SELECT
+        cc,
+        CASE WHEN pos < 62 THEN CAST(1 AS BIGINT) << pos ELSE 0 END AS b0,
+        CASE WHEN pos >= 62 THEN CAST(1 AS BIGINT) << (pos - 62) ELSE 0 END AS b1
+    FROM hcc
+),
+parents AS (
+    SELECT r.child AS cc, BIT_OR(p.b0) AS p0, BIT_OR(p.b1) AS p1
+    FROM ref_hcc_hierarchy AS r
+    JOIN bit AS p ON p.cc = r.parent
+    WHERE r.model = $model AND r.payment_year = $payment_year
+    GROUP BY r.child
+),
+needs AS (
+    SELECT q.cc, BIT_OR(p.b0) AS n0, BIT_OR(p.b1) AS n1
+    FROM ref_hcc_requires AS q
+    JOIN bit AS p ON p.cc = q.required_cc
+    WHERE q.model = $model
+    GROUP BY q.cc
+),
+per_cc AS (
+    SELECT
+        b.cc, b.b0, b.b1,
+        COALESCE(pa.p0, 0) AS p0, COALESCE(pa.p1, 0) AS p1,
+        ne.cc IS NOT NULL AS has_needs, COALESCE(ne.n0, 0) AS n0, COALESCE(ne.n1, 0) AS n1
+    FROM bit AS b
+    LEFT JOIN parents AS pa ON pa.cc = b.cc
+    LEFT JOIN needs AS ne ON ne.cc = b.cc
+),
+present AS (
+    SELECT d.person_key, BIT_OR(b.b0) AS w0, BIT_OR(b.b1) AS w1
+    FROM risk_dx_cc AS d
+    JOIN bit AS b ON b.cc = d.cc
+    GROUP BY d.person_key
 ),
 ruled_out AS (
-    SELECT n.person_key, n.cc
-    FROM needs AS n
-    LEFT JOIN (
-        SELECT DISTINCT f.person_key, q.cc
-        FROM risk_dx_cc AS f
-        JOIN ref_hcc_requires AS q ON q.required_cc = f.cc AND q.model = $model
-    ) AS ok ON ok.person_key = n.person_key AND ok.cc = n.cc
-    WHERE ok.person_key IS NULL
+    SELECT m.person_key, BIT_OR(c.b0) AS r0, BIT_OR(c.b1) AS r1
+    FROM present AS m
+    JOIN per_cc AS c
+        ON c.has_needs AND ((m.w0 & c.b0) | (m.w1 & c.b1)) <> 0
+    WHERE ((m.w0 & c.n0) | (m.w1 & c.n1)) = 0
+    GROUP BY m.person_key
 ),
-stacked AS (
-    SELECT person_key, cc, 0 AS dropped FROM risk_dx_cc
-    UNION ALL
-    SELECT person_key, cc, 1 AS dropped FROM ruled_out
-    UNION ALL
-    SELECT h.person_key, r.child AS cc, 1 AS dropped
-    FROM risk_dx_cc AS h
-    JOIN ref_hcc_hierarchy AS r
-        ON r.parent = h.cc AND r.model = $model AND r.payment_year = $payment_year
-    LEFT JOIN ruled_out AS o ON o.person_key = h.person_key AND o.cc = h.cc
-    WHERE o.person_key IS NULL
+kept AS (
+    SELECT
+        m.person_key,
+        m.w0 & ~COALESCE(o.r0, 0) AS w0,
+        m.w1 & ~COALESCE(o.r1, 0) AS w1
+    FROM present AS m
+    LEFT JOIN ruled_out AS o ON o.person_key = m.person_key
 )
-SELECT person_key, cc
-FROM stacked
-GROUP BY person_key, cc
-HAVING MAX(dropped) = 0
+SELECT k.person_key, c.cc
+FROM kept AS k
+JOIN per_cc AS c ON ((k.w0 & c.b0) | (k.w1 & c.b1)) <> 0
+WHERE ((k.w0 & c.p0) | (k.w1 & c.p1)) = 0
