@@ -38,7 +38,8 @@ def evaluate(
                             f"Run database {data}", report.sections(con))
         console.print(f"Report: {path}")
     else:
-        raise typer.BadParameter(f"{data} does not exist", param_hint="--data")
+        console.print(f"[red]error:[/red] --data: {data} does not exist", highlight=False)
+        raise typer.Exit(2)
     print_scorecard(con)
 
 

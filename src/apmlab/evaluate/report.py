@@ -78,10 +78,8 @@ def _notes(notes: list[dict]) -> str:
 
 def _waterfalls(card: list[dict]) -> str:
     """Gross savings, minus payments, equals net savings, one panel per model."""
-    fig, axes = figure(width=min(3.2 * len(card), 12), height=3.4)
-    fig.clear()
-    axes = fig.subplots(1, len(card), squeeze=False)[0]
-    for ax, r in zip(axes, card, strict=True):
+    fig, axes = _panels(len(card))
+    for ax, r in zip(axes, card, strict=False):
         gross = r["gross_savings"] / 1e6
         error = [[gross - r["gross_savings_low"] / 1e6], [r["gross_savings_high"] / 1e6 - gross]]
         ax.bar(0, gross, color=PALETTE[1])
@@ -92,12 +90,11 @@ def _waterfalls(card: list[dict]) -> str:
             ax.bar(1, -paid, bottom=gross, color=PALETTE[4])
             ax.bar(2, net, color=PALETTE[5] if net >= 0 else PALETTE[4])
             ax.errorbar(2, net, yerr=error, color="black", capsize=3)
-            labels += ["payments", "net"]
+            labels += ["paid", "net"]
         ax.axhline(0, color="#555555", linewidth=0.8)
-        ax.set_xticks(range(len(labels)), labels)
+        ax.set_xticks(range(len(labels)), labels, fontsize=8)
         ax.set_title(f"{r['model']}: {r['verdict']}", fontsize=9)
-        ax.spines[["top", "right"]].set_visible(False)
-    axes[0].set_ylabel("$ millions (95% CI)")
+        ax.set_ylabel("$ millions (95% CI)", fontsize=8)
     fig.tight_layout()
     note = ("<p class=\"note\">Savings to Medicare over the evaluated years: gross savings "
             "(estimated fall in spending x exposed units), minus what the model paid its "
@@ -106,16 +103,28 @@ def _waterfalls(card: list[dict]) -> str:
     return svg(fig) + note
 
 
+def _panels(n: int):
+    """A figure of ``n`` small charts, three to a row; the axes in reading order."""
+    columns = min(3, n)
+    rows = -(-n // columns)
+    fig, _ = figure(width=3.6 * columns, height=3.0 * rows)
+    fig.clear()
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes:
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def _event_studies(con) -> str:
     rows = _rows(con, "SELECT * FROM evaluation_event_study ORDER BY model, event_time")
     if not rows:
         return "<p>No model has two or more years before its start: no event study.</p>"
     models = list(dict.fromkeys(r["model"] for r in rows))
     pretrend = dict(con.execute("SELECT model, pretrend_p FROM evaluation_scorecard").fetchall())
-    fig, _ = figure(width=min(3.4 * len(models), 12), height=3.2)
-    fig.clear()
-    axes = fig.subplots(1, len(models), squeeze=False)[0]
-    for ax, model in zip(axes, models, strict=True):
+    fig, axes = _panels(len(models))
+    for ax, model in zip(axes, models, strict=False):
         own = [r for r in rows if r["model"] == model]
         t = np.array([r["event_time"] for r in own])
         y = np.array([r["effect"] for r in own])
@@ -125,13 +134,13 @@ def _event_studies(con) -> str:
         ax.axhline(0, color="#555555", linewidth=0.8)
         ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=0.8)
         p = pretrend.get(model)
-        ax.set_title(f"{model} ({own[0]['outcome']})" + (f", pre-trend p={p:.2f}"
+        ax.set_title(f"{model} ({own[0]['outcome']})" + (f"\npre-trend p = {p:.2f}"
                                                           if p is not None else ""), fontsize=9)
-        ax.set_xlabel("years since start")
-        ax.spines[["top", "right"]].set_visible(False)
-    axes[0].set_ylabel("effect per unit ($, 95% CI)")
+        ax.set_xlabel("years since start", fontsize=8)
+        ax.set_ylabel("effect per unit ($, 95% CI)", fontsize=8)
     fig.tight_layout()
-    return svg(fig) + ("<p class=\"note\">Year -1 is the reference. Pre-period effects near "
+    return svg(fig) + ("<p class=\"note\">Effects of attribution (intent to treat) by year "
+                       "since the start; year -1 is the reference. Pre-period effects near "
                        "zero support parallel trends; the p-value is the joint Wald test that "
                        "they are all zero.</p>")
 
