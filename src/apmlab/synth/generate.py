@@ -32,6 +32,7 @@ from apmlab.synth import population as pop
 from apmlab.synth import providers as prov
 
 CHUNK = 100_000            # persons per chunk (fixed: part of what makes a seed reproducible)
+BUILDERS = 2              # chunks built at a time (threads)
 BUNDLES = ("cjr", "bpci_a", "team")
 ACO_MODELS = ("mssp", "reach")
 
@@ -120,7 +121,7 @@ def generate(
     # Two chunks are built at a time (NumPy and Arrow release the GIL) while the one
     # before is encoded to Parquet in a third thread. Results are taken in chunk order,
     # so the files and truth.json are the same whatever the timing.
-    with ThreadPoolExecutor(max_workers=2) as builders, \
+    with ThreadPoolExecutor(max_workers=BUILDERS) as builders, \
             ThreadPoolExecutor(max_workers=1) as encoder, \
             _Writer(out / "eligibility.parquet") as eligibility:
         for y, year in enumerate(range(first, last + 1)):
@@ -136,7 +137,7 @@ def generate(
                     if k < len(chunks):
                         building.append(builders.submit(build, year, k, chunks[k], people,
                                                         persons))
-                    if len(building) == 2 or (k >= len(chunks) and building):
+                    if len(building) == BUILDERS or (k >= len(chunks) and building):
                         table, contribution = building.popleft().result()
                         world.add(contribution)
                         lines_written += table.num_rows
