@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from apmlab import engine
 from apmlab.evaluate import estimators, panel, savings
 from apmlab.evaluate.designs import BENEFICIARY_OUTCOMES, DESIGNS, EPISODE_OUTCOMES, ModelDesign
+from apmlab.mssp.table import write_table
 
 ALL = "all"
 # Subgroups by baseline attribute: name -> (column of the units frame, value).
@@ -232,19 +234,10 @@ def write_tables(con: duckdb.DuckDBPyConnection, review: Review) -> None:
         "evaluation_notes": pd.DataFrame(review.notes, columns=["model", "note"]),
     }
     for name, frame in tables.items():
-        _write(con, name, frame)
+        write_table(con, pa.Table.from_pandas(frame, preserve_index=False), name)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(
         {c: pd.Series(dtype="float64" if c not in ("model", "outcome", "covariate") else "str")
          for c in columns})
-
-
-def _write(con, name: str, frame: pd.DataFrame) -> None:
-    view = f"_{name}_frame"
-    con.register(view, frame)
-    try:
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{view}"')
-    finally:
-        con.unregister(view)
