@@ -104,7 +104,7 @@ def score(
             unmapped = con.execute(
                 "SELECT COALESCE(SUM(n_rows), 0) FROM risk_code WHERE mapped = 0"
             ).fetchall()[0][0]
-        for t in ("risk_score", "risk_hcc"):
+        for t in ("risk_score", "risk_hcc", "risk_hcc_bit"):
             con.execute(f"DROP TABLE IF EXISTS {t}_{m}")
             con.execute(f"ALTER TABLE {t} RENAME TO {t}_{m}")
     table = _assemble(con, year, ma_coding_adjustment)
@@ -225,20 +225,13 @@ def _round(expr: str, decimals: int) -> str:
 
 def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
     principal = year.principal_model
-    # HCC flags: 06_score ORs each HCC's bit (HCCs in CC order, 62 per word) per person.
-    hccs = sorted(
-        int(v[3:]) for (v,) in con.execute(
-            """SELECT DISTINCT variable FROM ref_hcc_coefficients
-               WHERE model = $model AND payment_year = $year
-                 AND regexp_full_match(variable, 'HCC[0-9]+')""",
-            {"model": principal, "year": year.year},
-        ).fetchall()
-    )
+    # HCC flags: risk_score ORs each HCC's bit (risk_hcc_bit: position pos, 62 per word).
+    hccs = con.execute(f"SELECT cc, pos FROM risk_hcc_bit_{principal} ORDER BY pos").fetchall()
     if len(hccs) > 124:
-        raise ValueError(f"{principal}: more HCCs than the two flag words of 06_score hold")
+        raise ValueError(f"{principal}: more HCCs than the two flag words of risk_score hold")
     flags = ", ".join(
-        f'CAST((s_{principal}.hcc_bits_{i // 62} >> {i % 62}) & 1 AS TINYINT) AS "HCC{cc}"'
-        for i, cc in enumerate(hccs)
+        f'CAST((s_{principal}.hcc_bits_{pos // 62} >> {pos % 62}) & 1 AS TINYINT) AS "HCC{cc}"'
+        for cc, pos in hccs
     )
     d = year.rounding_decimals
     params: dict[str, Any] = {"ma": year.ma_coding_adjustment if ma_adjust else 0.0}

@@ -4,8 +4,8 @@
 -- (D1..D9, D10P; V24/V28 main macros), added once the HCCs are counted. The coefficient
 -- table is pivoted to one row per variable and one column per segment, so one GROUP BY
 -- scores all nine segments. New-enrollee segments have no HCC coefficients, so their
--- scores are demographic only. The same GROUP BY ORs each HCC's bit into hcc_bits_0/1
--- (HCCs in CC order, 62 per word), from which the output's HCC flag columns are read.
+-- scores are demographic only. The same GROUP BY ORs each HCC's bit (risk_hcc_bit) into
+-- hcc_bits_0/1, from which the output's HCC flag columns are read.
 WITH coef AS (
     SELECT
         variable,
@@ -25,19 +25,18 @@ WITH coef AS (
     GROUP BY variable
 ),
 hcc_coef AS (
-    SELECT
-        c.*,
-        CASE WHEN c.pos < 62 THEN CAST(1 AS BIGINT) << c.pos ELSE 0 END AS bits_0,
-        CASE WHEN c.pos >= 62 THEN CAST(1 AS BIGINT) << (c.pos - 62) ELSE 0 END AS bits_1
-    FROM (SELECT coef.*, ROW_NUMBER() OVER (ORDER BY cc) - 1 AS pos
-          FROM coef WHERE cc IS NOT NULL) AS c
+    SELECT c.*, b.b0 AS bits_0, b.b1 AS bits_1
+    FROM coef AS c
+    JOIN risk_hcc_bit AS b ON b.cc = c.cc
 ),
 contribution AS (
-    SELECT h.person_key, c.cna, c.cnd, c.cfa, c.cfd, c.cpa, c.cpd, c.ins, c.ne, c.snpne, 1 AS hcc, c.bits_0, c.bits_1
+    SELECT h.person_key, c.cna, c.cnd, c.cfa, c.cfd, c.cpa, c.cpd, c.ins, c.ne, c.snpne,
+           1 AS hcc, c.bits_0, c.bits_1
     FROM risk_hcc AS h
     JOIN hcc_coef AS c ON c.cc = h.cc
     UNION ALL
-    SELECT v.person_key, c.cna, c.cnd, c.cfa, c.cfd, c.cpa, c.cpd, c.ins, c.ne, c.snpne, 0 AS hcc, 0 AS bits_0, 0 AS bits_1
+    SELECT v.person_key, c.cna, c.cnd, c.cfa, c.cfd, c.cpa, c.cpd, c.ins, c.ne, c.snpne,
+           0 AS hcc, 0 AS bits_0, 0 AS bits_1
     FROM risk_variable AS v
     JOIN coef AS c ON c.variable = v.variable
 ),

@@ -3,36 +3,19 @@
 -- companion is dropped without one: V28 HCC 223 (heart assist device) counts only with a
 -- heart-failure HCC 221, 222, 224, 225 or 226 (V28 model software, refdata requires.csv);
 -- a CC so dropped does not rank above others either. One row per person and HCC.
--- Set-based with bit masks: the model's HCCs get one bit each (CC order, 62 per BIGINT
--- word, as in 06_score); one GROUP BY gives each person the bits of the CCs present, and
--- an HCC is kept when its bit is set and none of its parents' bits is.
-WITH hcc AS (
-    SELECT cc, ROW_NUMBER() OVER (ORDER BY cc) - 1 AS pos
-    FROM (
-        SELECT DISTINCT CAST(substr(variable, 4) AS INTEGER) AS cc
-        FROM ref_hcc_coefficients
-        WHERE model = $model AND payment_year = $payment_year
-          AND regexp_full_match(variable, 'HCC[0-9]+')
-    ) AS h
-),
-bit AS (
-    SELECT
-        cc,
-        CASE WHEN pos < 62 THEN CAST(1 AS BIGINT) << pos ELSE 0 END AS b0,
-        CASE WHEN pos >= 62 THEN CAST(1 AS BIGINT) << (pos - 62) ELSE 0 END AS b1
-    FROM hcc
-),
-parents AS (
+-- Set-based with bit masks (risk_hcc_bit): one GROUP BY gives each person the bits of
+-- the CCs present, and an HCC is kept when its bit is set and none of its parents' is.
+WITH parents AS (
     SELECT r.child AS cc, BIT_OR(p.b0) AS p0, BIT_OR(p.b1) AS p1
     FROM ref_hcc_hierarchy AS r
-    JOIN bit AS p ON p.cc = r.parent
+    JOIN risk_hcc_bit AS p ON p.cc = r.parent
     WHERE r.model = $model AND r.payment_year = $payment_year
     GROUP BY r.child
 ),
 needs AS (
     SELECT q.cc, BIT_OR(p.b0) AS n0, BIT_OR(p.b1) AS n1
     FROM ref_hcc_requires AS q
-    JOIN bit AS p ON p.cc = q.required_cc
+    JOIN risk_hcc_bit AS p ON p.cc = q.required_cc
     WHERE q.model = $model
     GROUP BY q.cc
 ),
@@ -41,14 +24,14 @@ per_cc AS (
         b.cc, b.b0, b.b1,
         COALESCE(pa.p0, 0) AS p0, COALESCE(pa.p1, 0) AS p1,
         ne.cc IS NOT NULL AS has_needs, COALESCE(ne.n0, 0) AS n0, COALESCE(ne.n1, 0) AS n1
-    FROM bit AS b
+    FROM risk_hcc_bit AS b
     LEFT JOIN parents AS pa ON pa.cc = b.cc
     LEFT JOIN needs AS ne ON ne.cc = b.cc
 ),
 present AS (
     SELECT d.person_key, BIT_OR(b.b0) AS w0, BIT_OR(b.b1) AS w1
     FROM risk_dx_cc AS d
-    JOIN bit AS b ON b.cc = d.cc
+    JOIN risk_hcc_bit AS b ON b.cc = d.cc
     GROUP BY d.person_key
 ),
 ruled_out AS (
