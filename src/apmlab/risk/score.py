@@ -225,14 +225,11 @@ def _round(expr: str, decimals: int) -> str:
 
 def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
     principal = year.principal_model
-    # HCC flags: risk_score ORs each HCC's bit (risk_hcc_bit: position pos, 62 per word).
+    # HCC flags: risk_score ORs each HCC's bit (risk_hcc_bit: position pos, 62 per word);
+    # the words come back from SQL and are unpacked into one column per HCC below.
     hccs = con.execute(f"SELECT cc, pos FROM risk_hcc_bit_{principal} ORDER BY pos").fetchall()
     if len(hccs) > 124:
         raise ValueError(f"{principal}: more HCCs than the two flag words of risk_score hold")
-    flags = ", ".join(
-        f'CAST((s_{principal}.hcc_bits_{pos // 62} >> {pos % 62}) & 1 AS TINYINT) AS "HCC{cc}"'
-        for cc, pos in hccs
-    )
     d = year.rounding_decimals
     params: dict[str, Any] = {"ma": year.ma_coding_adjustment if ma_adjust else 0.0}
     raw, normalized, payment = [], [], []
@@ -259,12 +256,18 @@ def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
         for m in year.blend
     )
     sql = f"""
-        SELECT p.person_key, p.person_id AS "ID", {flags}, {", ".join(cols)}
+        SELECT p.person_key, p.person_id AS "ID",
+               s_{principal}.hcc_bits_0, s_{principal}.hcc_bits_1, {", ".join(cols)}
         FROM risk_input_person AS p
         {joins}
     """
-    table = con.sql(sql, params=params).to_arrow_table()
-    return _in_input_order(table)
+    table = _in_input_order(con.sql(sql, params=params).to_arrow_table())
+    words = [table.column(f"hcc_bits_{i}").to_numpy() for i in (0, 1)]
+    table = table.drop_columns(["hcc_bits_0", "hcc_bits_1"])
+    for i, (cc, pos) in enumerate(hccs, start=1):
+        flag = ((words[pos // 62] >> (pos % 62)) & 1).astype(np.int8)
+        table = table.add_column(i, f"HCC{cc}", pa.array(flag))
+    return table
 
 
 def _in_input_order(table: pa.Table) -> pa.Table:
