@@ -28,7 +28,9 @@ import sys
 import apmlab
 from apmlab import core, engine
 con = engine.connect(sys.argv[2])
-con.execute("SET enable_progress_bar = false")
+# Spill to disk rather than be killed when other jobs share the machine's memory.
+con.execute("SET enable_progress_bar = false; SET memory_limit = '9GB'; "
+            "SET preserve_insertion_order = false")
 apmlab.load(sys.argv[1], con)
 core.run(con)
 con.close()
