@@ -92,10 +92,14 @@ def test_scorecard_contract(reviewed):
     card = con.execute("SELECT * FROM evaluation_scorecard").df()
     assert set(card["model"]) == set(results)
     assert (card["entity_id"] == "all").all()
+    # percent units, as truth.json's effect_pct
     for column in ("outcome", "gross_effect_pct", "ci_low_pct", "ci_high_pct",
                    "gross_savings", "model_payments", "net_savings", "net_savings_low",
                    "net_savings_high", "pretrend_p", "verdict"):
         assert column in card.columns
+    mssp = card.set_index("model").loc["mssp"]
+    assert mssp["gross_effect_pct"] == pytest.approx(100 * results["mssp"].primary.effect_pct)
+    assert mssp["ci_low_pct"] < mssp["gross_effect_pct"] < mssp["ci_high_pct"]
     assert set(card["verdict"]) <= {savings.SAVES, savings.COSTS, savings.MIXED,
                                     savings.INCONCLUSIVE}
     # no settlement tables in this run: payments unknown, so no net figure and a note

@@ -54,7 +54,7 @@ def print_scorecard(con) -> None:
         grid.add_column(header)
     for model, pct, lo, hi, gross, paid, net, net_lo, net_hi, verdict in rows:
         grid.add_row(
-            model, f"{pct:+.1%}", f"{lo:+.1%} to {hi:+.1%}", _money(gross), _money(paid),
+            model, f"{pct:+.1f}%", f"{lo:+.1f}% to {hi:+.1f}%", _money(gross), _money(paid),
             _money(net), "" if net_lo is None else f"{_money(net_lo)} to {_money(net_hi)}",
             verdict)
     Console().print(grid)

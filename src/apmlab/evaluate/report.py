@@ -49,8 +49,8 @@ def _money_interval(low, high) -> str:
 
 def _scorecard(card: list[dict]) -> str:
     rows = [[
-        r["model"], r["outcome"], r["estimator"], r["gross_effect_pct"],
-        f"{r['ci_low_pct']:.1%} to {r['ci_high_pct']:.1%}", r["exposed_units"],
+        r["model"], r["outcome"], r["estimator"], r["gross_effect_pct"] / 100,
+        f"{r['ci_low_pct']:.1f}% to {r['ci_high_pct']:.1f}%", r["exposed_units"],
         r["gross_savings"], _money_interval(r["gross_savings_low"], r["gross_savings_high"]),
         r["model_payments"], r["net_savings"],
         _money_interval(r["net_savings_low"], r["net_savings_high"]),
@@ -167,7 +167,8 @@ def _balance(con) -> str:
 def _effects(con) -> str:
     rows = _rows(con, "SELECT * FROM evaluation_effects ORDER BY model, subgroup, outcome")
     body = [[r["model"], r["subgroup"], r["outcome"], r["estimator"], r["effect"],
-             r["effect_pct"], f"{r['ci_low']:,.1f} to {r['ci_high']:,.1f}", r["observations"]]
+             r["effect_pct"] / 100, f"{r['ci_low']:,.1f} to {r['ci_high']:,.1f}",
+             r["observations"]]
             for r in rows]
     return table(["Model", "Subgroup", "Outcome", "Estimator", "Effect per unit", "Effect %",
                   "95% CI", "Observations"], body,

@@ -187,6 +187,8 @@ SCORECARD_COLUMNS = [
 
 
 def scorecard(review: Review) -> pd.DataFrame:
+    """One pooled row per evaluated model (entity_id 'all'); *_pct columns are in percent
+    (-2.0 = 2% lower), like truth.json's effect_pct."""
     rows = []
     for r in review.results:
         low, high = r.primary.ci_pct
@@ -194,7 +196,7 @@ def scorecard(review: Review) -> pd.DataFrame:
         rows.append([
             r.design.model, ALL, r.design.outcome, r.primary.estimator,
             "person-year" if r.design.unit == "beneficiary" else "episode",
-            r.primary.effect, r.primary.effect_pct, low, high, n.exposed, n.gross,
+            r.primary.effect, 100 * r.primary.effect_pct, 100 * low, 100 * high, n.exposed, n.gross,
             n.gross_low, n.gross_high, n.payments, r.payment_sources, n.net, n.net_low,
             n.net_high, r.event.pretrend_p if r.event else None, n.verdict,
             "; ".join(r.caveats), r.n_treated, r.n_comparison, r.n_treated_clusters,
@@ -206,8 +208,8 @@ def effects_table(review: Review) -> pd.DataFrame:
     rows = [{
         "model": r.design.model, "subgroup": group, "outcome": e.outcome,
         "estimator": e.estimator, "effect": e.effect, "se": e.se, "ci_low": e.ci_low,
-        "ci_high": e.ci_high, "p_value": e.p_value, "effect_pct": e.effect_pct,
-        "ci_low_pct": e.ci_pct[0], "ci_high_pct": e.ci_pct[1], "counterfactual_mean":
+        "ci_high": e.ci_high, "p_value": e.p_value, "effect_pct": 100 * e.effect_pct,
+        "ci_low_pct": 100 * e.ci_pct[0], "ci_high_pct": 100 * e.ci_pct[1], "counterfactual_mean":
         e.baseline, "observations": e.n_obs, "clusters": e.n_clusters,
     } for r in review.results for group, e in r.effects]
     return pd.DataFrame(rows, columns=[
