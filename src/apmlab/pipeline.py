@@ -22,6 +22,7 @@ from apmlab.evaluate import stage as evaluate_stage
 from apmlab.inputs.load import Loaded, load
 from apmlab.mssp import stage as mssp_stage
 from apmlab.report import Section, core_sections, write_report
+from apmlab.risk import pipeline as risk_pipeline
 
 DATABASE_NAME = "apmlab.duckdb"
 REPORT_NAME = "report.html"
@@ -60,6 +61,7 @@ def _core_sections(ctx: RunContext) -> list[Section]:
 
 STAGES: list[Stage] = [
     Stage("core", _run_core, _core_sections),
+    Stage("risk", risk_pipeline.stage),
     Stage("mssp", mssp_stage.run, mssp_stage.sections),
     Stage("budgets", budgets_stage.run, budgets_stage.sections),
     Stage("episodes", episodes_stage.run, episodes_stage.sections),

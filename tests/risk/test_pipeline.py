@@ -83,3 +83,15 @@ def test_pipeline_sql_transpiles_to_spark():
     for path in pipeline.models():
         sqlglot.transpile(path.read_text(), read="duckdb", write="spark",
                           unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+def test_several_payment_years_in_one_run(tmp_path):
+    """Each payment year adds its rows: scoring a later year must not overwrite the table
+    (the scorer's own intermediate tables once shared its name)."""
+    folder = write_input(tmp_path / "input", eligibility=ELIGIBILITY, medical_claim=CLAIMS)
+    con = apmlab.load(folder).con
+    core.run(con, (2025, 2026))
+    pipeline.run(con, [2025, 2026])
+    counts = dict(con.execute(
+        "SELECT year, count(*) FROM risk_score GROUP BY year ORDER BY year").fetchall())
+    assert counts == {2025: 3, 2026: 3}

@@ -104,7 +104,7 @@ def score(
             unmapped = con.execute(
                 "SELECT COALESCE(SUM(n_rows), 0) FROM risk_code WHERE mapped = 0"
             ).fetchall()[0][0]
-        for t in ("risk_score", "risk_hcc", "risk_hcc_bit"):
+        for t in ("risk_segment_score", "risk_hcc", "risk_hcc_bit"):
             con.execute(f"DROP TABLE IF EXISTS {t}_{m}")
             con.execute(f"ALTER TABLE {t} RENAME TO {t}_{m}")
     table = _assemble(con, year, ma_coding_adjustment)
@@ -225,11 +225,11 @@ def _round(expr: str, decimals: int) -> str:
 
 def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
     principal = year.principal_model
-    # HCC flags: risk_score ORs each HCC's bit (risk_hcc_bit: position pos, 62 per word);
+    # HCC flags: risk_segment_score ORs each HCC's bit (risk_hcc_bit: position pos, 62 per word);
     # the words come back from SQL and are unpacked into one column per HCC below.
     hccs = con.execute(f"SELECT cc, pos FROM risk_hcc_bit_{principal} ORDER BY pos").fetchall()
     if len(hccs) > 124:
-        raise ValueError(f"{principal}: more HCCs than the two flag words of risk_score hold")
+        raise ValueError(f"{principal}: more HCCs than the two flag words can hold")
     d = year.rounding_decimals
     params: dict[str, Any] = {"ma": year.ma_coding_adjustment if ma_adjust else 0.0}
     raw, normalized, payment = [], [], []
@@ -249,10 +249,10 @@ def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
         params[f"w_{m}"] = year.blend[m]
     for m in {*year.blend, principal}:
         params[f"nf_{m}"] = year.normalization[m]
-    # Every person has a row in risk_score (an age/sex cell at least), so inner joins keep
+    # Every person has a row in risk_segment_score (an age/sex cell at least), so inner joins keep
     # everyone; rows come back in join order and are put back in input order below.
     joins = "\n".join(
-        f"JOIN risk_score_{m} AS s_{m} ON s_{m}.person_key = p.person_key"
+        f"JOIN risk_segment_score_{m} AS s_{m} ON s_{m}.person_key = p.person_key"
         for m in year.blend
     )
     sql = f"""
@@ -276,5 +276,5 @@ def _in_input_order(table: pa.Table) -> pa.Table:
     order = np.empty(len(keys), dtype=np.int64)
     order[keys - 1] = np.arange(len(keys))
     if np.any(np.bincount(keys, minlength=len(keys) + 1)[1:] != 1):
-        raise AssertionError("risk_score must hold exactly one row per person")
+        raise AssertionError("risk_segment_score must hold exactly one row per person")
     return table.take(order).drop_columns(["person_key"])

@@ -1,6 +1,6 @@
 -- The model's payment HCCs, each with one bit: HCCs in CC order, 62 per BIGINT word
 -- (b0 for the first 62, b1 for the rest; V24 has 86 HCCs, V28 115). Per-person sets of
--- HCCs are then bit masks: risk_hcc applies the hierarchies with them and risk_score
+-- HCCs are then bit masks: risk_hcc applies the hierarchies with them and risk_segment_score
 -- ORs them into the flags of the output. The HCC list is the coefficient table's, which
 -- refdata.check() proves equal to the set of CCs the map and edits can produce.
 SELECT
