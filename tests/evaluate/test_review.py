@@ -170,3 +170,18 @@ def test_a_source_with_unexpected_columns_is_skipped_with_a_note():
     panel.prepare_sources(con, review.DESIGNS, notes)
     assert any("mssp_settlement not used" in n for _, n in notes)
     assert con.execute(f"SELECT count(*) FROM {panel.PAYMENT_TABLE}").fetchall() == [(0,)]
+
+
+def test_report_sections(reviewed):
+    from apmlab.evaluate import report
+
+    con, results, _ = reviewed
+    sections = {s.title: s.body for s in report.sections(con)}
+    assert list(sections) == [
+        "Model review: scorecard", "Model review: net savings", "Model review: event studies",
+        "Model review: comparison-group balance", "Model review: other outcomes and subgroups"]
+    for model in results:
+        assert f"<td>{model}</td>" in sections["Model review: scorecard"]
+    assert "Verdict rule" in sections["Model review: scorecard"]
+    assert "<svg" in sections["Model review: net savings"]
+    assert "<svg" in sections["Model review: event studies"]

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 
 from apmlab.evaluate import savings
+from apmlab.evaluate.designs import DESIGNS
 from apmlab.report import Section
 from apmlab.report.html import PALETTE, figure, svg, table
 
@@ -29,7 +30,7 @@ def sections(con: duckdb.DuckDBPyConnection) -> list[Section]:
         body = "<p>No payment model could be evaluated on these data.</p>" + _notes(notes)
         return [Section("Model review", body)]
     return [
-        Section("Model review: scorecard", _scorecard(card) + _notes(notes)),
+        Section("Model review: scorecard", _scorecard(card) + _designs(card) + _notes(notes)),
         Section("Model review: net savings", _waterfalls(card)),
         Section("Model review: event studies", _event_studies(con)),
         Section("Model review: comparison-group balance", _balance(con)),
@@ -55,17 +56,27 @@ def _scorecard(card: list[dict]) -> str:
         r["model_payments"], r["net_savings"],
         _money_interval(r["net_savings_low"], r["net_savings_high"]),
         "" if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}", r["verdict"],
-        r["participants"],
+        r["participants"] if r["unit"] == "person-year" else r["exposed_units"],
     ] for r in card]
     headers = ["Model", "Outcome", "Estimator", "Effect", "95% CI", "Exposed units",
                "Gross savings", "Gross 95% CI", "Payments", "Net savings", "Net 95% CI",
-               "Pre-trend p", "Verdict", "Participants"]
+               "Pre-trend p", "Verdict", "Beneficiaries or episodes"]
     kinds = ["text", "text", "text", "percent", "text", "number", "money", "text", "money",
              "money", "text", "text", "text", "number"]
     return (table(headers, rows, kinds, count_column=13)
             + f'<p class="note">{html.escape(VERDICT_RULE)} Effect: change in the targeted '
             "outcome per exposed person-year (or episode) as a share of what it would have "
-            "been. Participants: beneficiaries (or hospitals) in the treated group.</p>")
+            "been. Last column: participating beneficiaries (or exposed episodes), the count "
+            "small-cell suppression applies to.</p>")
+
+
+def _designs(card: list[dict]) -> str:
+    evaluated = {r["model"] for r in card}
+    items = "".join(
+        f"<li>{html.escape(d.label)} ({d.model}): {html.escape(d.exposure)}; payments from "
+        f"{html.escape(', '.join(p.upstream for p in d.payments))}.</li>"
+        for d in DESIGNS if d.model in evaluated)
+    return f"<p>Designs:</p><ul class=\"note\">{items}</ul>"
 
 
 def _notes(notes: list[dict]) -> str:
