@@ -84,6 +84,10 @@ def run(con: duckdb.DuckDBPyConnection, designs: tuple[ModelDesign, ...] = DESIG
         except Skipped as why:
             notes.append((design.model, f"not evaluated: {why}"))
             continue
+        except Exception as exc:  # noqa: BLE001 - one model's failure must not stop the run
+            notes.append((design.model, f"not evaluated: estimation failed "
+                                        f"({type(exc).__name__}: {exc})"))
+            continue
         results.append(result)
         notes.extend((design.model, c) for c in result.caveats)
     review = Review(results, notes)
@@ -111,8 +115,12 @@ def _beneficiaries(con, design: ModelDesign, start: int, first: int | None,
     for name, (column, value) in SUBGROUPS.items():
         members = frame.loc[frame[column] == value, "person_id"]
         subset = data[data["person_id"].isin(members)]
-        if subset["treat_post"].sum() and (subset["treated"] == 0).any():
+        if not subset["treat_post"].sum() or not (subset["treated"] == 0).any():
+            continue
+        try:
             result.effects.append((name, _primary(subset, design.outcome)))
+        except Exception as exc:  # noqa: BLE001 - a small subgroup may not be estimable
+            result.caveats.append(f"subgroup {name} not estimated ({type(exc).__name__})")
     sources = set(con.execute("SELECT DISTINCT source FROM evaluate_exposure "
                               "WHERE model = $m", {"m": design.model}).fetchall())
     if ("plurality_tin",) in sources:
