@@ -28,3 +28,9 @@ def test_page_needs_no_network():
 
 def test_suppressed_marker_is_the_documented_one():
     assert SUPPRESSED == "<11"
+
+
+def test_years_are_labels_and_stay_visible_when_suppressed():
+    html = table(["Year", "Beneficiaries"], [(2021, 5), (2022, 12_345)], count_column=1)
+    assert ">2021<" in html and ">2022<" in html and "12,345" in html
+    assert "2,021" not in html

@@ -19,6 +19,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 SMALL_CELL_MAX = 10
+# Columns under these headers hold years: labels, shown as written (2021, not 2,021).
+YEAR_HEADERS = {"Year", "PY", "Model year", "Performance year", "Start year", "Baseline year"}
 SUPPRESSED = "<11"
 PALETTE = ["#1f4e79", "#2e86c1", "#76b7b2", "#f28e2b", "#e15759", "#59a14f", "#edc948",
            "#b07aa1", "#9c755f"]
@@ -35,11 +37,11 @@ def is_small(count: float | None) -> bool:
 
 
 def fmt(value, kind: str = "number") -> str:
-    """Format one table value: money, percent, rate or plain number."""
+    """Format one table value: money, percent, rate, number, or label (as written)."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
+    if isinstance(value, str) or kind == "label":
+        return str(value)
     if kind == "money":
         return f"${value:,.0f}"
     if kind == "percent":
@@ -59,14 +61,18 @@ def table(
 ) -> str:
     """An HTML table. If ``count_column`` is given, rows whose beneficiary count there is
     1-10 show every numeric cell as suppressed."""
-    kinds = kinds or ["number"] * len(headers)
+    kinds = [
+        "label" if h in YEAR_HEADERS else k
+        for h, k in zip(headers, kinds or ["number"] * len(headers), strict=True)
+    ]
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = []
     for row in rows:
         small = count_column is not None and is_small(row[count_column])
         cells = []
         for value, kind in zip(row, kinds, strict=True):
-            text = SUPPRESSED if small and not isinstance(value, str) else fmt(value, kind)
+            numeric = not isinstance(value, str) and kind != "label"
+            text = SUPPRESSED if small and numeric else fmt(value, kind)
             align = "" if isinstance(value, str) else ' class="num"'
             cells.append(f"<td{align}>{html.escape(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
