@@ -95,3 +95,16 @@ def test_several_payment_years_in_one_run(tmp_path):
     counts = dict(con.execute(
         "SELECT year, count(*) FROM risk_score GROUP BY year ORDER BY year").fetchall())
     assert counts == {2025: 3, 2026: 3}
+
+
+def test_hcc_count_per_person_and_diagnosis_year(tmp_path):
+    """The bundled-payment risk factor (510.301(a), 512.545(a)): payment HCCs after the
+    hierarchies. P1 has the published case's HCC37, HCC226 and HCC228; P2's C3490 is one
+    cancer HCC; P3's R69 maps to none. Keyed by 2025, the year of the diagnoses."""
+    folder = write_input(tmp_path / "input", eligibility=ELIGIBILITY, medical_claim=CLAIMS)
+    con = apmlab.load(folder).con
+    core.run(con, (2025, 2026))
+    pipeline.run(con, [2026])
+    counts = con.execute(
+        "SELECT person_id, year, hcc_count FROM risk_hcc_count ORDER BY person_id").fetchall()
+    assert counts == [("P1", 2025, 3), ("P2", 2025, 1), ("P3", 2025, 0)]

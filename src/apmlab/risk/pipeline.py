@@ -29,6 +29,9 @@ SEGMENT_COLUMN = dict(zip(
     ("CNA", "CND", "CFA", "CFD", "CPA", "CPD", "INS", "NE", "SNPNE"), SCORE_COLUMNS.values(),
     strict=True))
 TABLE = "risk_score"
+# Payment HCCs (after hierarchies, principal model) per person and year of the diagnoses:
+# the HCC-count risk factor of CJR (42 CFR 510.301(a)) and TEAM (512.545(a)).
+HCC_COUNT = "risk_hcc_count"
 
 
 def models() -> list[Path]:
@@ -46,9 +49,11 @@ def _hcpcs_year(payment_year: int) -> int:
 
 
 def run(con: duckdb.DuckDBPyConnection, payment_years: Iterable[int]) -> str:
-    """Write ``risk_score`` (person_id, year, ...) for ``payment_years``; returns its name."""
+    """Write ``risk_score`` (person_id, year, ...) and ``risk_hcc_count`` for
+    ``payment_years``; returns the name of the first."""
     refdata.load(con)
     con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    con.execute(f"DROP TABLE IF EXISTS {HCC_COUNT}")
     first = True
     for year in payment_years:
         params = {"payment_year": year, "hcpcs_year": _hcpcs_year(year)}
@@ -68,7 +73,17 @@ def run(con: duckdb.DuckDBPyConnection, payment_years: Iterable[int]) -> str:
                                  ("payment", "_PAYMENT"))
         }
         target = f"CREATE TABLE {TABLE} AS" if first else f"INSERT INTO {TABLE}"
+        count_target = f"CREATE TABLE {HCC_COUNT} AS" if first else f"INSERT INTO {HCC_COUNT}"
         first = False
+        flags = " + ".join(f'"{c}"' for c in scored.table.column_names if c.startswith("HCC"))
+        con.execute(
+            f"""{count_target}
+                SELECT CAST("ID" AS VARCHAR) AS person_id, $diagnosis_year AS year,
+                       CAST({flags or "0"} AS INTEGER) AS hcc_count
+                FROM risk_pipeline_scored
+            """,
+            {"diagnosis_year": year - 1},
+        )
         con.execute(
             f"""{target}
                 SELECT CAST(p."ID" AS VARCHAR) AS person_id, $year AS year,
