@@ -7,19 +7,16 @@ carries ``source`` and ``verified`` strings; they are kept in :attr:`sources`.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+
+from apmlab.specfile import SpecError, read_spec
 
 SPEC_DIR = Path(str(files("apmlab") / "specs" / "budgets"))
 HOSPITAL_SPECS = ("maryland_gbr", "ahead_2026", "chart_parhm")
 DEFAULT_HOSPITAL_SPEC = "maryland_gbr"
 DEFAULT_TCOC_SPEC = "maryland_tcoc"
-
-
-class SpecError(ValueError):
-    """An unknown spec name or a malformed spec file."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def spec_path(name_or_path: str | Path) -> Path:
 
 def load_hospital_spec(name_or_path: str | Path = DEFAULT_HOSPITAL_SPEC) -> HospitalBudgetSpec:
     path = spec_path(name_or_path)
-    raw = _read(path)
+    raw = read_spec(path)
     try:
         weights = tuple(float(w) for w in raw["baseline"]["weights"])
         spec = HospitalBudgetSpec(
@@ -99,7 +96,7 @@ def load_hospital_spec(name_or_path: str | Path = DEFAULT_HOSPITAL_SPEC) -> Hosp
 
 def load_tcoc_spec(name_or_path: str | Path = DEFAULT_TCOC_SPEC) -> TcocSpec:
     path = spec_path(name_or_path)
-    raw = _read(path)
+    raw = read_spec(path)
     try:
         spec = TcocSpec(
             name=raw["name"],
@@ -114,14 +111,6 @@ def load_tcoc_spec(name_or_path: str | Path = DEFAULT_TCOC_SPEC) -> TcocSpec:
     if not spec.target_shares or spec.max_years_above < 1:
         raise SpecError(f"{path}: needs at least one savings target and max_years_above >= 1")
     return spec
-
-
-def _read(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"{path}: {exc}") from exc
 
 
 def _sources(raw: dict) -> dict[str, str]:

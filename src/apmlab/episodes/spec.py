@@ -10,10 +10,11 @@ carries a ``source`` string with its citation. The rules reach SQL as rows of th
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+
+from apmlab.specfile import SpecError, read_spec
 
 SPEC_ROOT = Path(str(files("apmlab") / "specs"))
 MODELS = ("cjr", "team", "bpci_a")
@@ -22,10 +23,6 @@ CAP_METHODS = ("mean_plus_sd", "percentile")
 OVERLAP_RULES = ("cancel_earlier", "keep_earlier")
 YEAR_BASES = ("anchor_start", "anchor_end")
 QUALITY_MODES = ("cjr", "team")
-
-
-class SpecError(ValueError):
-    """A missing or malformed bundled-payment spec."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +49,7 @@ def load_model(model: str, spec_root: Path = SPEC_ROOT) -> ModelSpec:
         raise SpecError(f"no spec files for bundled-payment model {model!r} in {folder}")
     merged: dict = {"years": {}}
     for path in paths:
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SpecError(f"{path}: {exc}") from exc
+        data = read_spec(path)
         if data.get("model") != model:
             raise SpecError(f"{path}: model = {data.get('model')!r}, expected {model!r}")
         for key, value in data.items():

@@ -13,7 +13,6 @@ can copy the spec, change a list and rerun.
 
 from __future__ import annotations
 
-import tomllib
 from importlib.resources import files
 from pathlib import Path
 
@@ -22,13 +21,13 @@ import pyarrow as pa
 
 from apmlab import engine
 from apmlab.mssp.benchmark import prepare_risk_input
+from apmlab.specfile import read_spec
 
 SPEC_PATH = Path(str(files("apmlab") / "specs" / "mssp" / "assignment.toml"))
 
 
 def load_assignment_spec(path: Path | None = None) -> dict:
-    with (path or SPEC_PATH).open("rb") as handle:
-        return tomllib.load(handle)
+    return read_spec(path or SPEC_PATH)
 
 
 def _expand(ranges: list[list[str]]) -> list[str]:

@@ -8,17 +8,14 @@ its citation in a ``source`` string next to it.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from apmlab.specfile import SpecError, read_spec
+
 SPEC_DIR = Path(str(files("apmlab") / "specs" / "mssp"))
 QUALITY_MODES = ("score", "standard", "sliding_scale")
-
-
-class SpecError(ValueError):
-    """A missing performance year or track, or a malformed spec file."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +74,8 @@ def load_spec(performance_year: int, spec_dir: Path = SPEC_DIR) -> MsspSpec:
             f"no Shared Savings Program spec for performance year {performance_year} "
             f"(available: {years[0]}-{years[-1]})" if years else f"no spec files in {spec_dir}"
         )
-    year = _read(path)
-    library = _read(spec_dir / "_tracks.toml")
+    year = read_spec(path)
+    library = read_spec(spec_dir / "_tracks.toml")
     rules = library.get("rules", {})
     tracks = {}
     for track, rule_name in year["tracks"].items():
@@ -105,14 +102,6 @@ def load_spec(performance_year: int, spec_dir: Path = SPEC_DIR) -> MsspSpec:
             "msr_size_based": library["msr_size_based"]["source"],
         },
     )
-
-
-def _read(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"{path}: {exc}") from exc
 
 
 def _track_rule(name: str, raw: dict) -> TrackRule:

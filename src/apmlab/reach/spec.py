@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from apmlab.mssp.spec import SpecError
+from apmlab.specfile import SpecError, read_spec
 
 SPEC_DIR = Path(str(files("apmlab") / "specs" / "reach"))
 
@@ -42,8 +41,7 @@ def load_spec(performance_year: int, spec_dir: Path = SPEC_DIR) -> ReachSpec:
         years = sorted(p.stem[2:] for p in spec_dir.glob("py*.toml"))
         raise SpecError(f"no ACO REACH spec for performance year {performance_year} "
                         f"(available: {', '.join(years)})")
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = read_spec(path)
     tracks = {
         name: ReachTrack(name, t["source"], float(t["discount"]),
                          tuple(tuple(map(float, band)) for band in t["corridors"]))

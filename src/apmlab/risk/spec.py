@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
+
+from apmlab.specfile import read_spec
 
 SPEC_PATH = files("apmlab") / "specs" / "risk" / "cms_hcc.toml"
 
@@ -31,7 +32,7 @@ class PaymentYear:
 
 
 def payment_year(year: int) -> PaymentYear:
-    spec = tomllib.loads(SPEC_PATH.read_text())
+    spec = read_spec(SPEC_PATH)
     years = spec["payment_year"]
     entry = years.get(str(year))
     if entry is None:
