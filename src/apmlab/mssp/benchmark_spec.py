@@ -7,12 +7,11 @@ with a benchmark year missing from the data). Every group cites its source in th
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from apmlab.mssp.spec import SpecError
+from apmlab.specfile import SpecError, read_spec
 
 SPEC_PATH = Path(str(files("apmlab") / "specs" / "mssp" / "benchmark.toml"))
 PARTIAL_BASELINE = ("require", "reweight")
@@ -80,11 +79,7 @@ class BenchmarkSpec:
 
 def load_benchmark_spec(path: Path | None = None) -> BenchmarkSpec:
     path = path or SPEC_PATH
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"{path}: {exc}") from exc
+    raw = read_spec(path)
     run = raw["run"]
     if run["partial_baseline"] not in PARTIAL_BASELINE:
         raise SpecError(f"{path.name}: partial_baseline must be one of {PARTIAL_BASELINE}")

@@ -10,7 +10,6 @@ columns as the MSSP rows.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -20,7 +19,7 @@ import pyarrow as pa
 
 from apmlab.mssp import benchmark as mb
 from apmlab.mssp import benchmark_rules as br
-from apmlab.mssp.spec import SpecError
+from apmlab.specfile import SpecError, read_spec
 
 SPEC_PATH = Path(str(files("apmlab") / "specs" / "reach" / "benchmark.toml"))
 
@@ -35,17 +34,16 @@ class ReachBenchmarkSpec:
 
 def load_benchmark_spec(path: Path | None = None) -> ReachBenchmarkSpec:
     path = path or SPEC_PATH
+    raw = read_spec(path)
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
         return ReachBenchmarkSpec(
             weights=tuple(raw["historical"]["weights"]),
             regional_weight={int(k): float(v) for k, v in raw["regional"]["weights"].items()},
             risk_cap=float(raw["risk"]["cap"]),
             quality_score=float(raw["run"]["quality_score"]),
         )
-    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise SpecError(f"{path}: {exc}") from exc
+    except KeyError as exc:
+        raise SpecError(f"{path}: missing {exc.args[0]}") from None
 
 
 def blended_benchmark(historical, by3_risk, national_growth, regional, regional_weight,
