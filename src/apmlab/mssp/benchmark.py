@@ -16,8 +16,9 @@ months of each type); claims are taken as complete (no run-out or completion fac
 data's assignable population stands in for the nation; assignable beneficiaries are
 identified on the calendar year for every assignment method.
 
-Risk scores: the benchmark reads table ``risk_score`` (columns ``person_id``, ``year``,
-``risk_score`` = the prospective CMS-HCC score used for that year, optional
+Risk scores: the benchmark reads table ``risk_score`` written by the risk stage (columns
+``person_id``, ``year``, ``payment_score`` = the payment year's blended, normalized
+prospective CMS-HCC score, without the MA-only coding-pattern adjustment; optional
 ``demographic_score``) when the run has it. Without it every score is 1.0 (no risk
 adjustment) and :func:`prepare_risk_input` says so; a beneficiary-year missing from the
 table also gets 1.0, and is counted.
@@ -38,6 +39,7 @@ from apmlab.mssp.spec import SpecError
 
 TYPES = br.TYPES
 RISK_TABLE = "risk_score"
+RISK_COLUMN = "payment_score"
 PRIOR_SAVINGS_TABLE = "mssp_prior_savings"
 
 
@@ -45,14 +47,14 @@ def prepare_risk_input(con: duckdb.DuckDBPyConnection) -> None:
     """Write ``mssp_risk_input`` (person_id, year, risk_score, demographic_score, missing)
     for every beneficiary-year of core_beneficiary_year."""
     columns = _columns(con, RISK_TABLE)
-    if {"person_id", "year", "risk_score"} <= columns:
+    if {"person_id", "year", RISK_COLUMN} <= columns:
         demographic = "avg(r.demographic_score)" if "demographic_score" in columns else "1.0"
         con.execute(f"""
             CREATE OR REPLACE TABLE mssp_risk_input AS
             SELECT b.person_id, b.year,
-                coalesce(avg(r.risk_score), 1.0) AS risk_score,
+                coalesce(avg(r.{RISK_COLUMN}), 1.0) AS risk_score,
                 coalesce({demographic}, 1.0) AS demographic_score,
-                count(r.risk_score) = 0 AS missing
+                count(r.{RISK_COLUMN}) = 0 AS missing
             FROM core_beneficiary_year AS b
             LEFT JOIN {RISK_TABLE} AS r ON r.person_id = b.person_id AND r.year = b.year
             GROUP BY b.person_id, b.year
@@ -69,8 +71,8 @@ def prepare_risk_input(con: duckdb.DuckDBPyConnection) -> None:
 def risk_note(con: duckdb.DuckDBPyConnection) -> str:
     """Where the benchmark's risk scores came from, for the report."""
     columns = _columns(con, RISK_TABLE)
-    if not {"person_id", "year", "risk_score"} <= columns:
-        return (f"No table {RISK_TABLE} (person_id, year, risk_score) in this run: every risk "
+    if not {"person_id", "year", RISK_COLUMN} <= columns:
+        return (f"No table {RISK_TABLE} (person_id, year, {RISK_COLUMN}) in this run: every risk "
                 "score is 1.0, so benchmarks are not risk adjusted.")
     missing, total = con.execute(
         "SELECT count(*) FILTER (WHERE missing), count(*) FROM mssp_risk_input").fetchall()[0]
