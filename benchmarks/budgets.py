@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from apmlab import budgets
-from common import peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, timed
 
 CORE = """
 import sys
@@ -48,11 +48,7 @@ def main() -> None:
     data, database = work / "data", work / "core.duckdb"
     seconds: dict[str, float] = {}
     print(f"{args.beneficiaries:,} beneficiaries x {last - first + 1} years in {work}")
-    if not (data / "eligibility.parquet").exists():
-        with timed("generate (child)", seconds):
-            subprocess.run([sys.executable, "-m", "apmlab", "generate", "--beneficiaries",
-                            str(args.beneficiaries), "--years", args.years, "--seed", "1",
-                            "--out", str(data)], check=True)
+    generate_population(data, args.beneficiaries, args.years, seconds)
     if not database.exists():
         with timed("load + core (child)", seconds):
             subprocess.run([sys.executable, "-c", CORE, str(data), str(database)], check=True)

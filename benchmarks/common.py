@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import resource
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def peak_memory_gb() -> float:
@@ -21,3 +23,17 @@ def timed(label: str, seconds: dict[str, float]):
     seconds[label] = time.perf_counter() - started
     print(f"  {label:<28} {seconds[label]:8.1f} s   peak memory {peak_memory_gb():5.2f} GB",
           flush=True)
+
+
+def generate_population(data: Path, beneficiaries: int, years: str,
+                        seconds: dict[str, float]) -> None:
+    """Write the synthetic input layer to ``data`` unless it is there already. It runs in a
+    child process, so that its memory does not count as the benchmarked step's."""
+    if (data / "eligibility.parquet").exists():
+        return
+    with timed("generate (child process)", seconds):
+        subprocess.run(
+            [sys.executable, "-m", "apmlab", "generate", "--beneficiaries", str(beneficiaries),
+             "--years", years, "--seed", "1", "--out", str(data)],
+            check=True,
+        )

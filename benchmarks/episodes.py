@@ -9,13 +9,11 @@ episodes.duckdb already holds the core tables is reused, so the stage can be tim
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from apmlab import core, engine, episodes, load
-from common import peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, timed
 
 
 def main() -> None:
@@ -28,14 +26,7 @@ def main() -> None:
     data = work / "data"
     seconds: dict[str, float] = {}
     print(f"{args.beneficiaries:,} beneficiaries, years {args.years}, in {work}")
-    if not (data / "eligibility.parquet").exists():
-        with timed("generate (not timed below)", seconds):
-            subprocess.run(
-                [sys.executable, "-m", "apmlab", "generate", "--beneficiaries",
-                 str(args.beneficiaries), "--years", args.years, "--seed", "1", "--out",
-                 str(data)],
-                check=True,
-            )
+    generate_population(data, args.beneficiaries, args.years, seconds)
     con = engine.connect(work / "episodes.duckdb")
     if not episodes.has_table(con, "core_beneficiary_month"):  # else reuse an earlier run's
         with timed("load + core (prerequisite)", seconds):

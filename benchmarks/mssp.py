@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -31,7 +29,7 @@ from apmlab.mssp import assignment, benchmark, reconcile
 from apmlab.mssp.benchmark_spec import load_benchmark_spec
 from apmlab.mssp.table import write_table
 from apmlab.reach import benchmark as reach_benchmark
-from common import peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, timed
 
 CHAIN = ("assignment", "benchmark", "settlement")
 
@@ -61,14 +59,7 @@ def main() -> None:
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}
     print(f"{args.beneficiaries:,} beneficiaries x {last - first + 1} years in {work}")
-    if not (data / "eligibility.parquet").exists():
-        with timed("generate (not timed in chain)", seconds):
-            subprocess.run(
-                [sys.executable, "-m", "apmlab", "generate", "--beneficiaries",
-                 str(args.beneficiaries), "--years", args.years, "--seed", "1", "--out",
-                 str(data)],
-                check=True,
-            )
+    generate_population(data, args.beneficiaries, args.years, seconds)
     database = work / "mssp_bench.duckdb"
     reuse = args.reuse and database.exists()
     if not reuse:

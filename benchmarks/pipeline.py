@@ -9,8 +9,6 @@ DuckDB scan of the same claim columns (the floor: reading the data once).
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ import duckdb
 from rich.console import Console
 
 from apmlab import pipeline
-from common import peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, timed
 
 
 def main() -> None:
@@ -33,15 +31,7 @@ def main() -> None:
     data, out = work / "data", work / "out"
     seconds: dict[str, float] = {}
     print(f"{args.beneficiaries:,} beneficiaries x {last - first + 1} years in {work}")
-    if not (data / "eligibility.parquet").exists():
-        # In a child process, so that its memory does not count as the run's.
-        with timed("generate (not part of run)", seconds):
-            subprocess.run(
-                [sys.executable, "-m", "apmlab", "generate", "--beneficiaries",
-                 str(args.beneficiaries), "--years", args.years, "--seed", "1", "--out",
-                 str(data)],
-                check=True,
-            )
+    generate_population(data, args.beneficiaries, args.years, seconds)
 
     started = time.perf_counter()
     ctx = pipeline.run(data, out, Console(stderr=True, quiet=True))
