@@ -170,3 +170,17 @@ def test_exposure_rescaled_did_recovers_the_effect_per_exposed_year():
     assert np.mean(itt) == pytest.approx(0.75 * EFFECT, rel=0.15)
     assert np.mean(iv) == pytest.approx(EFFECT, rel=0.15)
     assert covered >= 17
+
+
+def test_a_panel_with_nothing_to_estimate_is_refused_not_fatal():
+    """Two units seen in two years leave no residual degree of freedom once unit and year
+    effects and the treatment term are fitted; pyfixest aborted the whole process on such a
+    panel (seen on a 500-beneficiary run), so the estimators must refuse it with an error
+    the review turns into a note."""
+    panel = pd.DataFrame({
+        "unit_id": [0, 0, 1, 1], "year": [2021, 2022, 2021, 2022], "cluster_id": [0, 0, 1, 1],
+        "treated": [0, 0, 1, 1], "cohort": [0, 0, 2022, 2022], "treat_post": [0, 0, 0, 1],
+        "exposed": [0, 0, 0, 1], "weight": [1.0] * 4, "y": [100.0, 104.0, 90.0, 91.0],
+    })
+    with pytest.raises(ValueError, match="too few observations"):
+        estimators.did(panel, "y")

@@ -175,7 +175,19 @@ def _supported(panel: pd.DataFrame) -> pd.DataFrame:
     information once unit effects are removed (and did2s cannot fit their unit effect)."""
     by_unit = panel.groupby("unit_id")["treat_post"]
     keep = (by_unit.transform("size") > 1) & (by_unit.transform("min") == 0)
-    return panel[keep]
+    kept = panel[keep]
+    # pyfixest aborts the whole process (a panic in its compiled code) on a panel with
+    # nothing to estimate, so refuse it here with an error the review reports as a note.
+    if not (kept["treat_post"] == 1).any() or not (kept["treat_post"] == 0).any():
+        raise ValueError("too few observations to estimate: no treated and untreated "
+                         "periods of units seen more than once")
+    if kept["cluster_id"].nunique() < 2:
+        raise ValueError("too few clusters to estimate clustered standard errors")
+    parameters = kept["unit_id"].nunique() + kept["year"].nunique()  # effects + treat_post
+    if len(kept) <= parameters:
+        raise ValueError(f"too few observations to estimate: {len(kept)} rows for "
+                         f"{parameters} unit, year and treatment parameters")
+    return kept
 
 
 def _estimate(name: str, outcome: str, fit, term: str, panel: pd.DataFrame) -> Estimate:
