@@ -12,7 +12,6 @@ beneficiaries x 5 years.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from apmlab import budgets
-from common import generate_population, peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, population_parser, timed
 
 CORE = """
 import sys
@@ -38,10 +37,7 @@ con.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
-    parser.add_argument("--years", default="2021-2025")
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser = population_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     first, last = (int(y) for y in args.years.split("-"))
     work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-bench-budgets-"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import resource
 import subprocess
 import sys
@@ -37,3 +38,13 @@ def generate_population(data: Path, beneficiaries: int, years: str,
              "--years", years, "--seed", "1", "--out", str(data)],
             check=True,
         )
+
+
+def population_parser(description: str, years: str = "2021-2025") -> argparse.ArgumentParser:
+    """The arguments every claims-scale benchmark takes: population size, years, work folder."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
+    parser.add_argument("--years", default=years)
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="reuse or keep the generated data here (default: a temp dir)")
+    return parser

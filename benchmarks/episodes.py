@@ -8,19 +8,15 @@ episodes.duckdb already holds the core tables is reused, so the stage can be tim
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
 from apmlab import core, engine, episodes, load
-from common import generate_population, peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, population_parser, timed
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
-    parser.add_argument("--years", default="2021-2024")
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser = population_parser(__doc__.splitlines()[0], "2021-2024")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-episodes-"))
     data = work / "data"

@@ -14,7 +14,6 @@ earlier run (input layer and core tables) and times the chain only.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -29,7 +28,7 @@ from apmlab.mssp import assignment, benchmark, reconcile
 from apmlab.mssp.benchmark_spec import load_benchmark_spec
 from apmlab.mssp.table import write_table
 from apmlab.reach import benchmark as reach_benchmark
-from common import generate_population, peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, population_parser, timed
 
 CHAIN = ("assignment", "benchmark", "settlement")
 
@@ -46,10 +45,7 @@ def step(label: str, seconds: dict[str, float], cpu: dict[str, float]):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
-    parser.add_argument("--years", default="2022-2025")
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser = population_parser(__doc__.splitlines()[0], "2022-2025")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the database (input layer and core) of an earlier run")
     args = parser.parse_args()

@@ -8,7 +8,6 @@ DuckDB scan of the same claim columns (the floor: reading the data once).
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -17,14 +16,11 @@ import duckdb
 from rich.console import Console
 
 from apmlab import pipeline
-from common import generate_population, peak_memory_gb, timed
+from common import generate_population, peak_memory_gb, population_parser, timed
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
-    parser.add_argument("--years", default="2021-2025")
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser = population_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     first, last = (int(y) for y in args.years.split("-"))
     work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-bench-"))
