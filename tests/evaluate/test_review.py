@@ -87,6 +87,25 @@ def test_exposed_person_years_match_the_generator(reviewed):
                                                         rel=0.15)
 
 
+def test_a_sample_of_the_beneficiaries_still_covers_the_effect(reviewed, monkeypatch):
+    """Above panel.MAX_UNITS beneficiaries the review samples them; the estimate on a
+    sample of about a third of them still covers the truth, the counts are the population's
+    and a caveat says so."""
+    con, results, truth = reviewed
+    full = results["global_budget"]
+    monkeypatch.setattr(panel, "MAX_UNITS", 4_000)
+    design = next(d for d in review.DESIGNS if d.model == "global_budget")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampled = review._beneficiaries(con, design, 2023, 2021, 2025)
+    low, high = sampled.primary.ci_pct
+    assert low <= truth["global_budget"]["effect_pct"] / 100 <= high
+    assert high - low > full.primary.ci_pct[1] - full.primary.ci_pct[0]
+    assert (sampled.n_treated, sampled.n_comparison) == (full.n_treated, full.n_comparison)
+    assert any("random sample of" in c for c in sampled.caveats)
+    assert sampled.net.exposed == full.net.exposed
+
+
 def test_scorecard_contract(reviewed):
     con, results, _ = reviewed
     card = con.execute("SELECT * FROM evaluation_scorecard").df()

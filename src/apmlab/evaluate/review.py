@@ -111,7 +111,13 @@ def _beneficiaries(con, design: ModelDesign, start: int, first: int | None,
                           {"model": design.model}).fetchall()[0][0]
     result = _estimate(con, design, data, BENEFICIARY_OUTCOMES, exposed, start, last)
     result.balance = panel.balance(frame)
-    result.n_treated, result.n_comparison = int(treated.sum()), int((~treated).sum())
+    result.n_treated, result.n_comparison = units.eligible
+    if len(frame) < sum(units.eligible):
+        result.caveats.append(
+            f"estimated on a random sample of {int(treated.sum()):,} of "
+            f"{units.eligible[0]:,} participating and {int((~treated).sum()):,} of "
+            f"{units.eligible[1]:,} comparison beneficiaries (at most {panel.MAX_UNITS:,} "
+            "per model); savings count every exposed person-year")
     for name, (column, value) in SUBGROUPS.items():
         members = frame.loc[frame[column] == value, "person_id"]
         subset = data[data["person_id"].isin(members)]
