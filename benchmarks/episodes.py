@@ -1,22 +1,46 @@
 """Time episode construction and reconciliation (CJR, TEAM, BPCI Advanced) on a synthetic
-population: prints seconds per step and peak memory. Goal: under 1 minute for 1,000,000
-beneficiaries x 4 years (the episodes stage alone, after load and core; a --workdir whose
-episodes.duckdb already holds the core tables is reused, so the stage can be timed again).
+population: prints wall and CPU seconds per step and per SQL model, peak memory and the load
+average. Goal: under 1 minute for 1,000,000 beneficiaries x 4 years (the episodes stage
+alone, after load and core). A --workdir whose episodes.duckdb already holds the core tables
+is reused, so the stage can be timed again without repeating load and core; a ready input
+layer can be linked as <workdir>/data instead of generating one.
 
-    .venv/bin/python benchmarks/episodes.py --beneficiaries 1000000 --years 2021-2024
+    mkdir -p W && ln -s /work/bench_data/1m_2022-2025 W/data
+    flock /tmp/apmlab-bench.lock .venv/bin/python benchmarks/episodes.py --workdir W
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 from pathlib import Path
 
 from apmlab import core, engine, episodes, load
 from common import generate_population, peak_memory_gb, population_parser, timed
 
 
+class ModelClock:
+    """Wall and CPU seconds of each SQL model (``on_model`` is called before each one, so a
+    model's time runs until the next call or :meth:`stop`)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+        self._current: tuple[str, float, float] | None = None
+
+    def __call__(self, model: engine.SqlModel) -> None:
+        self.stop()
+        self._current = (model.table, time.perf_counter(), time.process_time())
+
+    def stop(self) -> None:
+        if self._current:
+            name, wall, cpu = self._current
+            self.rows.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+            self._current = None
+
+
 def main() -> None:
-    parser = population_parser(__doc__.splitlines()[0], "2021-2024")
+    parser = population_parser(__doc__.splitlines()[0], "2022-2025")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-episodes-"))
     data = work / "data"
@@ -29,15 +53,25 @@ def main() -> None:
             load(data, con)
             core.run(con, core.years_in_data(con))
     years = core.years_in_data(con)
+    clock = ModelClock()
+    cpu = time.process_time()
     with timed("episodes stage", seconds):
-        episodes.run(con, years)
+        episodes.run(con, years, on_model=clock)
+        clock.stop()
+    cpu = time.process_time() - cpu
     counts = con.execute(
         "SELECT count(*), count(participant_id), "
         "(SELECT count(*) FROM episode_reconciliation) FROM episodes").fetchall()[0]
+    print("SQL model (the last episodes_ model also holds the risk fit)   wall s    CPU s")
+    for name, wall, model_cpu in clock.rows:
+        print(f"  {name:<58} {wall:7.1f}  {model_cpu:7.1f}")
     print(f"episodes             {counts[0]:,} ({counts[1]:,} at participants)")
     print(f"reconciliations      {counts[2]:,}")
-    print(f"episodes stage       {seconds['episodes stage']:.1f} s")
+    print(f"episodes stage       {seconds['episodes stage']:.1f} s wall, {cpu:.1f} s CPU "
+          f"({os.cpu_count()} cores, DuckDB threads "
+          f"{con.execute('SELECT current_setting(''threads'')').fetchall()[0][0]})")
     print(f"peak memory          {peak_memory_gb():.2f} GB")
+    print("load average         {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
