@@ -264,10 +264,12 @@ def test_cjr_py3_target_price_blends_trended_hospital_and_regional_history(run_e
     10,000 / 11,000 / 12,100 in 2015-17, hospital O 20,000 / 22,000 / 24,200 (7 episodes each a
     year, so H has 21 >= 20 baseline episodes, 510.300(b)(3)). National means 15,000 /
     16,500 / 18,150 give trend factors 1.21 / 1.1 / 1: H's history is 12,100 every year and the
-    region's 18,150. Target before discount 12,100/3 + 18,150 x 2/3 = 16,133.33; with the 3%
-    discount 15,649.33. Five PY3 episodes at H paying 9,000, default quality 12.6 ('good',
-    discount 2%, 510.315(f)(1)): NPRA 5 x 16,133.33 x 0.98 - 45,000 = 34,053.33, above the
-    PY3 stop-gain of 10% x 79,053.33 = 7,905.33, which binds."""
+    region's 18,150. The blend 12,100/3 + 18,150 x 2/3 = 16,133.33 is in 2017 dollars; the
+    price is updated to 2018 (510.300(a)(2)) by the baseline's national growth, 18,150 /
+    15,000 = 1.21 over two years, 10% a year: target before discount 17,746.67, with the 3%
+    discount 17,214.27. Five PY3 episodes at H paying 9,000, default quality 12.6 ('good',
+    discount 2%, 510.315(f)(1)): NPRA 5 x 17,746.67 x 0.98 - 45,000 = 41,958.67, above the
+    PY3 stop-gain of 10% x 86,958.67 = 8,695.87, which binds."""
     people, claims, n = [], [], 0
     history = {2015: (10000, 20000), 2016: (11000, 22000), 2017: (12100, 24200)}
     for year, (paid_h, paid_o) in history.items():
@@ -285,7 +287,7 @@ def test_cjr_py3_target_price_blends_trended_hospital_and_regional_history(run_e
         claims.append(stay(f"A{n}", f"P{n}", "2018-03-01", "2018-03-04", "470", 9000))
     con = run_episodes(models=("cjr",), eligibility=people, medical_claim=claims,
                        participation=[participation("cjr", start="2018-01-01")])
-    target = 12100 / 3 + 18150 * 2 / 3
+    target = (12100 / 3 + 18150 * 2 / 3) * (18150 / 15000) ** (1 / 2)
     priced = rows(con, "SELECT DISTINCT hospital_benchmark, regional_benchmark, "
                        "target_before_discount, target_price FROM episodes "
                        "WHERE performance_year = 2018")
@@ -300,13 +302,15 @@ def test_cjr_py3_target_price_blends_trended_hospital_and_regional_history(run_e
 def test_team_regional_price_weights_baseline_17_33_50_and_bounds_the_retrospective_trend(
         run_episodes):
     """TEAM (methodology.md section 4 [verify 512.540(b), 512.545]): regional price from 3
-    baseline years weighted 17/33/50, each trended to the latest by the national change; the
-    retrospective trend is bounded at +/-3%. One LEJR episode a year in each of two regions:
-    FL pays 10,000 in 2021-23, NY 10,000 / 20,000 / 30,000. National means 10,000 / 15,000 /
-    20,000 -> trend factors 2, 4/3, 1. FL: 0.17 x 20,000 + 0.33 x 13,333.33 + 0.5 x 10,000 =
-    12,800; NY: 0.17 x 20,000 + 0.33 x 26,666.67 + 0.5 x 30,000 = 27,200. In 2024 the FL
-    episode pays 12,800 (trend 1); the NY one 60,000 (trend 2.2, bounded to 1.03): targets
-    before discount 12,800 and 28,016; LEJR discount 2%."""
+    baseline years weighted 17/33/50, each trended to the latest by the national change,
+    projected to the performance year by the baseline's national growth; the retrospective
+    trend (observed over projected) is bounded at +/-3%. One LEJR episode a year in each of
+    two regions: FL pays 10,000 in 2021-23, NY 10,000 / 20,000 / 30,000. National means
+    10,000 / 15,000 / 20,000 -> trend factors 2, 4/3, 1, and growth 2 over two years, sqrt(2)
+    a year. FL: 0.17 x 20,000 + 0.33 x 13,333.33 + 0.5 x 10,000 = 12,800; NY: 0.17 x 20,000
+    + 0.33 x 26,666.67 + 0.5 x 30,000 = 27,200; projected to 2024: x sqrt(2). In 2024 the FL
+    episode pays 12,800 (observed / projected 1 / sqrt(2), bounded to 0.97); the NY one
+    60,000 (60,000 / 38,466.6 = 1.56, bounded to 1.03); LEJR discount 2%."""
     ny = "330001"
     providers = [HOSPITAL_PROVIDERS[0],
                  {"npi": "1000000003", "provider_type": "hospital", "ccn": ny, "state": "NY",
@@ -324,5 +328,6 @@ def test_team_regional_price_weights_baseline_17_33_50_and_bounds_the_retrospect
     got = dict(((r[0], r[1]), r[2:]) for r in rows(
         con, "SELECT region, performance_year, regional_benchmark, retrospective_trend_factor,"
              " target_before_discount, target_price FROM episodes WHERE performance_year = 2024"))
-    assert got[("south_atlantic", 2024)] == pytest.approx((12800, 1.0, 12800, 12800 * 0.98))
-    assert got[("middle_atlantic", 2024)] == pytest.approx((27200, 1.03, 28016, 28016 * 0.98))
+    fl, ny = 12800 * 2 ** 0.5 * 0.97, 27200 * 2 ** 0.5 * 1.03
+    assert got[("south_atlantic", 2024)] == pytest.approx((12800, 0.97, fl, fl * 0.98))
+    assert got[("middle_atlantic", 2024)] == pytest.approx((27200, 1.03, ny, ny * 0.98))

@@ -42,8 +42,8 @@ EPISODE_COLUMNS = (
     "paid_hospice, paid_outpatient, paid_professional, paid_dme_other, excluded_payment, "
     "outside_window_payment, cap_amount, capped_payment, hcc_count_band, age_band, dual, "
     "bed_size, risk_multiplier, hospital_weight, hospital_benchmark, regional_benchmark, "
-    "baseline_years, retrospective_trend_factor, discount, target_before_discount, "
-    "target_price, cancelled, cancel_reason"
+    "baseline_years, prospective_trend_factor, retrospective_trend_factor, discount, "
+    "target_before_discount, target_price, cancelled, cancel_reason"
 )
 PUBLIC_TABLES = {
     "episodes": f"SELECT {EPISODE_COLUMNS} FROM episodes_pricing_target",

@@ -115,7 +115,7 @@ def rule_rows(spec: ModelSpec, years: range) -> dict[str, list[tuple]]:
         float(q.get("gate", 0.0)), float(q.get("good_threshold", math.inf)),
         float(q.get("good_reduction", 0.0)), float(q.get("excellent_threshold", math.inf)),
         float(q.get("excellent_reduction", 0.0)), float(q.get("positive_max", 0.0)),
-        float(q.get("negative_max", 0.0)),
+        float(q.get("negative_max", 0.0)), bool(p["projected_trend"]),
     )
     year_rows, limit_rows, baseline_rows, discount_rows = [], [], [], []
     for year in years:
@@ -154,7 +154,7 @@ RULE_TABLES: dict[str, str] = {
         "retro_trend_bound DOUBLE, default_track VARCHAR, quality_mode VARCHAR, "
         "default_quality DOUBLE, quality_gate DOUBLE, good_threshold DOUBLE, "
         "good_reduction DOUBLE, excellent_threshold DOUBLE, excellent_reduction DOUBLE, "
-        "quality_positive_max DOUBLE, quality_negative_max DOUBLE"
+        "quality_positive_max DOUBLE, quality_negative_max DOUBLE, project_trend BOOLEAN"
     ),
     "episodes_ref_year": (
         "model VARCHAR, year INTEGER, rules_year INTEGER, label VARCHAR, "

@@ -5,6 +5,13 @@
 -- is trended to the most recent one by the national change in mean payment for the MS-DRG
 -- (510.300(b)(1)). Baseline years missing from the data are left out and the weights of the
 -- rest rescaled; baseline_years says how many were used.
+-- projected_trend carries the benchmark from the latest baseline year to the performance
+-- year: the model's national annual growth in mean standardised payment over the baseline
+-- years (a fixed-mix index: each MS-DRG weighted by its episodes in the latest baseline year),
+-- compounded over the years between. It stands for CJR's update of target prices for
+-- Medicare payment updates (510.300(a)(2)), TEAM's prospective trend factor and BPCI
+-- Advanced's projected peer-group trend; 1 when the spec does not project or there is
+-- fewer than 2 baseline years.
 WITH ep AS (
     SELECT
         c.model,
@@ -18,9 +25,32 @@ WITH ep AS (
     WHERE NOT c.cancelled
 ),
 national AS (
-    SELECT model, anchor_drg, year, avg(standardized) AS mean_payment
+    SELECT model, anchor_drg, year, avg(standardized) AS mean_payment, count(*) AS episodes
     FROM ep
     GROUP BY model, anchor_drg, year
+),
+baseline_span AS (
+    SELECT b.model, b.year AS performance_year, min(n.year) AS oldest, max(n.year) AS newest
+    FROM episodes_ref_baseline AS b
+    INNER JOIN national AS n ON n.model = b.model AND n.year = b.year - b.year_offset
+    GROUP BY b.model, b.year
+),
+projection AS (
+    SELECT
+        s.model,
+        s.performance_year,
+        CASE
+            WHEN NOT max(m.project_trend) OR max(s.newest) = max(s.oldest) THEN 1.0
+            ELSE power(sum(new.episodes * new.mean_payment) / sum(new.episodes * old.mean_payment),
+                CAST(max(s.performance_year - s.newest) AS DOUBLE) / max(s.newest - s.oldest))
+        END AS projected_trend
+    FROM baseline_span AS s
+    INNER JOIN episodes_ref_model AS m ON m.model = s.model
+    LEFT JOIN national AS new ON new.model = s.model AND new.year = s.newest
+    LEFT JOIN national AS old
+        ON old.model = s.model AND old.year = s.oldest AND old.anchor_drg = new.anchor_drg
+    WHERE old.mean_payment IS NOT NULL OR s.newest = s.oldest
+    GROUP BY s.model, s.performance_year
 ),
 trended AS (
     SELECT
@@ -53,13 +83,15 @@ unit_year AS (
     GROUP BY level, model, performance_year, anchor_drg, unit, baseline_year
 )
 SELECT
-    level,
-    model,
-    performance_year,
-    anchor_drg,
-    unit,
-    sum(weight * mean_payment) / sum(weight) AS benchmark,
-    sum(episodes) AS baseline_episodes,
-    count(*) AS baseline_years
-FROM unit_year
-GROUP BY level, model, performance_year, anchor_drg, unit
+    u.level,
+    u.model,
+    u.performance_year,
+    u.anchor_drg,
+    u.unit,
+    sum(u.weight * u.mean_payment) / sum(u.weight) AS benchmark,
+    sum(u.episodes) AS baseline_episodes,
+    count(*) AS baseline_years,
+    coalesce(max(p.projected_trend), 1.0) AS projected_trend
+FROM unit_year AS u
+LEFT JOIN projection AS p ON p.model = u.model AND p.performance_year = u.performance_year
+GROUP BY u.level, u.model, u.performance_year, u.anchor_drg, u.unit

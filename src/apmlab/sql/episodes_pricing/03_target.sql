@@ -1,6 +1,8 @@
 -- Target price per episode. Blend of hospital and regional benchmarks with the year's
 -- hospital weight (regional only under low_volume_min baseline episodes, 510.300(b)(3)),
--- times the prospective trend, times the episode's risk multiplier (510.301(a), 512.545(a)),
+-- times the prospective trend (the benchmark's projected_trend from the latest baseline year
+-- to the performance year, times 1 + the spec's fixed prospective_trend), times the episode's
+-- risk multiplier (510.301(a), 512.545(a)),
 -- times the retrospective (market) trend factor where the year's rules have one: the
 -- regional mean standardised payment of the performance year over the regional benchmark,
 -- bounded when the spec gives a bound (510.301(b), 512.545). The discount (510.300(c),
@@ -19,7 +21,7 @@ WITH priced AS (
         hb.benchmark AS hospital_benchmark,
         rb.benchmark AS regional_benchmark,
         rb.baseline_years,
-        y.prospective_trend,
+        (1 + y.prospective_trend) * rb.projected_trend AS prospective_trend_factor,
         y.retrospective_trend,
         m.retro_trend_bound
     FROM episodes_capped AS c
@@ -43,7 +45,7 @@ blended AS (
         p.*,
         (p.hospital_weight * coalesce(p.hospital_benchmark, 0)
             + (1 - p.hospital_weight) * p.regional_benchmark)
-            * (1 + p.prospective_trend) AS benchmark_price
+            * p.prospective_trend_factor AS benchmark_price
     FROM priced AS p
 ),
 market AS (
@@ -52,8 +54,8 @@ market AS (
         b.anchor_drg,
         b.region,
         b.performance_year,
-        avg(b.capped_payment / b.risk_multiplier) / max(b.regional_benchmark * (1 + b.prospective_trend))
-            AS observed_trend
+        avg(b.capped_payment / b.risk_multiplier)
+            / max(b.regional_benchmark * b.prospective_trend_factor) AS observed_trend
     FROM blended AS b
     WHERE NOT b.cancelled AND b.regional_benchmark IS NOT NULL
     GROUP BY b.model, b.anchor_drg, b.region, b.performance_year
@@ -72,7 +74,7 @@ trended AS (
         AND mk.region = b.region AND mk.performance_year = b.performance_year
 )
 SELECT
-    t.* EXCLUDE (prospective_trend, retrospective_trend, retro_trend_bound),
+    t.* EXCLUDE (retrospective_trend, retro_trend_bound),
     t.benchmark_price * t.risk_multiplier * t.retrospective_trend_factor
         AS target_before_discount,
     t.benchmark_price * t.risk_multiplier * t.retrospective_trend_factor * (1 - t.discount)
