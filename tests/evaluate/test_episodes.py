@@ -8,15 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apmlab.evaluate import panel, review
+from apmlab.evaluate import estimators, panel, review
 from apmlab.evaluate.designs import DESIGNS
 
 EFFECT = -1_500.0   # per episode at participant hospitals from 2023
 PAID = 250.0        # reconciliation payment per participant hospital and year
 
 
+CJR = next(d for d in DESIGNS if d.model == "cjr")
+
+
 @pytest.fixture(scope="module")
-def episode_db():
+def episode_con():
     """40 hospitals (the first 12 in CJR from 2023), 60 episodes each a year, 2020-2025.
     Participants are selected: their episodes cost 5,000 more in every year."""
     rng = np.random.default_rng(5)
@@ -53,8 +56,12 @@ def episode_db():
                 "(SELECT unnest([2023, 2024, 2025]) AS y)", {"paid": PAID})
     notes: list[tuple[str, str]] = []
     panel.prepare_sources(con, DESIGNS, notes)
-    cjr = next(d for d in DESIGNS if d.model == "cjr")
-    return review._episodes(con, cjr, 2020, 2025)
+    return con
+
+
+@pytest.fixture(scope="module")
+def episode_db(episode_con):
+    return review._episodes(episode_con, CJR, 2020, 2025)
 
 
 def test_episode_did_recovers_the_effect_despite_selection(episode_db):
@@ -75,3 +82,30 @@ def test_exposed_episodes_payments_and_net_savings(episode_db):
     assert net.gross == pytest.approx(-episode_db.primary.effect * 2_160)
     assert net.net == pytest.approx(net.gross - 9_000)
     assert episode_db.payment_sources == "episode_reconciliation.reconciliation_payment"
+
+
+def test_one_row_per_participant_hospital_with_its_own_payments(episode_db):
+    """Each of the 12 hospitals: 3 years x 60 exposed episodes, 3 payments of 250; its own
+    effect is noisy (one hospital's 180 episodes) but they centre on the injected one."""
+    entities = episode_db.entities
+    assert len(entities) == 12
+    for e in entities:
+        assert e.net.exposed == 180
+        assert e.net.payments == pytest.approx(3 * PAID)
+        assert e.net.net == pytest.approx(-e.estimate.effect * 180 - 3 * PAID)
+        assert e.participants == 1
+    mean = np.mean([e.estimate.effect for e in entities])
+    assert abs(mean - EFFECT) < 900        # about 3 standard errors of the mean of 12
+    covered = sum(e.estimate.ci_low <= EFFECT <= e.estimate.ci_high for e in entities)
+    assert covered >= 9
+
+
+def test_episode_cells_give_the_episode_level_estimate(episode_con):
+    """Every regressor of the episode DiD is constant within a hospital-year, so the
+    weighted regression on hospital-year cells gives the episode-level estimate."""
+    data = panel.episode_panel(episode_con, CJR)
+    one = sorted(data.loc[data["treated"] == 1, "entity_id"].unique())[0]
+    single = data[(data["treated"] == 0) | (data["entity_id"] == one)]
+    episode_level = estimators.did(single, "episode_spending")
+    cells = estimators.by_entity(single, "episode_spending")[one]
+    assert cells.effect == pytest.approx(episode_level.effect, rel=1e-9)

@@ -197,10 +197,34 @@ def test_report_sections(reviewed):
     con, results, _ = reviewed
     sections = {s.title: s.body for s in report.sections(con)}
     assert list(sections) == [
-        "Model review: scorecard", "Model review: net savings", "Model review: event studies",
-        "Model review: comparison-group balance", "Model review: other outcomes and subgroups"]
+        "Model review: scorecard", "Model review: participants", "Model review: net savings",
+        "Model review: event studies", "Model review: comparison-group balance",
+        "Model review: other outcomes and subgroups"]
     for model in results:
         assert f"<td>{model}</td>" in sections["Model review: scorecard"]
     assert "Verdict rule" in sections["Model review: scorecard"]
     assert "<svg" in sections["Model review: net savings"]
     assert "<svg" in sections["Model review: event studies"]
+
+
+def test_per_entity_rows_are_suppressed_when_they_describe_few_beneficiaries():
+    """The report's per-participant table hides every figure of an entity row describing
+    1-10 beneficiaries (CMS cell-size rule), and shows the others."""
+    import html
+
+    from apmlab.evaluate import report
+    from apmlab.report.html import SUPPRESSED
+
+    def row(entity, participants, saving):
+        return {"model": "mssp", "entity_id": entity, "unit": "person-year",
+                "gross_effect_pct": -1.0, "ci_low_pct": -3.0, "ci_high_pct": 1.0,
+                "exposed_units": 100.0, "gross_savings": saving, "model_payments": 0.0,
+                "net_savings": saving, "net_savings_low": -1.0, "net_savings_high": 1.0,
+                "verdict": savings.INCONCLUSIVE, "participants": participants}
+
+    body = html.unescape(report._entities([row("ACO01", 7, 123_457.0),
+                                           row("ACO02", 500, 654_321.0)]))
+    small, large = body.split("ACO01")[1].split("ACO02")
+    assert SUPPRESSED in small
+    assert "123,457" not in body and "-3.0%" not in small
+    assert SUPPRESSED not in large.split("</tr>")[0] and "654,321" in large

@@ -47,7 +47,7 @@ def print_scorecard(con) -> None:
     rows = con.execute(
         "SELECT model, gross_effect_pct, ci_low_pct, ci_high_pct, gross_savings, "
         "model_payments, net_savings, net_savings_low, net_savings_high, verdict "
-        "FROM evaluation_scorecard ORDER BY model").fetchall()
+        "FROM evaluation_scorecard WHERE entity_id = 'all' ORDER BY model").fetchall()
     grid = Table(title="Model review (95% intervals)")
     for header in ("model", "effect", "95% CI", "gross savings", "payments", "net savings",
                    "net 95% CI", "verdict"):

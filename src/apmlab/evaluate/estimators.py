@@ -21,7 +21,7 @@ of freedom), which matters when there are few participants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ import pyfixest as pf
 
 LEVEL = 0.95
 REFERENCE_PERIOD = -1  # event time of the last pre-period year, the event-study reference
+CLUSTERED = {"CRV1": "cluster_id"}
 DESIGN_COLUMNS = ["unit_id", "year", "cluster_id", "treated", "cohort", "treat_post",
                   "exposed", "weight"]
 
@@ -69,25 +70,25 @@ class EventStudy:
     pretrend_p: float | None     # joint test that every pre-period coefficient is 0
 
 
-def did(panel: pd.DataFrame, outcome: str) -> Estimate:
+def did(panel: pd.DataFrame, outcome: str, vcov=CLUSTERED) -> Estimate:
     """Two-way fixed-effects difference-in-differences: outcome ~ treat_post | unit + year,
     weighted, CRV1 errors clustered on ``cluster_id``. Unbiased for a common effect; with
     staggered entry and effects that change over time use :func:`staggered`."""
-    return did_outcomes(panel, [outcome])[0]
+    return did_outcomes(panel, [outcome], vcov)[0]
 
 
-def did_outcomes(panel: pd.DataFrame, outcomes: list[str]) -> list[Estimate]:
+def did_outcomes(panel: pd.DataFrame, outcomes: list[str], vcov=CLUSTERED) -> list[Estimate]:
     """:func:`did` for several outcomes in one pyfixest call (the fixed effects are
     projected out once)."""
     panel = _supported(panel[[*DESIGN_COLUMNS, *outcomes]])
     fit = pf.feols(f"{' + '.join(outcomes)} ~ treat_post | unit_id + year", data=panel,
-                   weights="weight", vcov={"CRV1": "cluster_id"})
+                   weights="weight", vcov=vcov)
     fits = fit.to_list() if len(outcomes) > 1 else [fit]
     return [_estimate("did", o, f, "treat_post", panel)
             for o, f in zip(outcomes, fits, strict=True)]
 
 
-def did_exposure(panel: pd.DataFrame, outcome: str) -> Estimate:
+def did_exposure(panel: pd.DataFrame, outcome: str, vcov=CLUSTERED) -> Estimate:
     """The DiD rescaled to the effect per *exposed* unit-period, by two-stage least squares
     with treat_post (attribution before the start, intent to treat) as the instrument for
     ``exposed`` (assignment that year), unit and year effects, CRV1 errors. Attributed
@@ -96,7 +97,7 @@ def did_exposure(panel: pd.DataFrame, outcome: str) -> Estimate:
     Bloom / Wald estimator), assuming attribution changes spending only through exposure."""
     panel = _supported(panel[[*DESIGN_COLUMNS, outcome]])
     fit = pf.feols(f"{outcome} ~ 1 | unit_id + year | exposed ~ treat_post", data=panel,
-                   weights="weight", vcov={"CRV1": "cluster_id"})
+                   weights="weight", vcov=vcov)
     return _estimate("did_exposure", outcome, fit, "exposed", panel)
 
 
@@ -119,16 +120,49 @@ def staggered(panel: pd.DataFrame, outcome: str) -> Estimate:
     return _estimate("did2s", outcome, fit, "treat_post", cells)
 
 
-def _cells(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    keys = ["cluster_id", "cohort", "treated", "year"]
-    data = panel[keys + ["weight"]].assign(weighted=panel[outcome] * panel["weight"])
-    cells = data.groupby(keys, as_index=False)[["weighted", "weight"]].sum()
+def _cells(panel: pd.DataFrame, outcome: str, keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Weighted means of ``outcome`` and of ``exposed`` per cluster x entry cohort x group x
+    year (and ``keys``), weighted by their total weight; a cell group is a unit."""
+    keys = ["cluster_id", "cohort", "treated", *keys, "year"]
+    data = panel[keys + ["weight"]].assign(weighted=panel[outcome] * panel["weight"],
+                                           exposed=panel["exposed"] * panel["weight"])
+    cells = data.groupby(keys, as_index=False, dropna=False)[
+        ["weighted", "exposed", "weight"]].sum()
     cells = cells[cells["weight"] > 0]
     cells[outcome] = cells["weighted"] / cells["weight"]
+    cells["exposed"] = cells["exposed"] / cells["weight"]
     cells["unit_id"] = cells["cluster_id"].astype(str) + "|" + cells["cohort"].astype(str)
     cells["treat_post"] = ((cells["treated"] == 1) & (cells["year"] >= cells["cohort"])).astype(
         int)
     return cells
+
+
+def by_entity(panel: pd.DataFrame, outcome: str) -> dict[str, Estimate]:
+    """One effect per participant entity (``entity_id`` of its treated rows): its units
+    against every comparison unit, on cluster-year cells (:func:`_cells`), with the
+    exposure-rescaled DiD where exposure differs from attribution, else the DiD. For episode
+    panels, whose unit is the hospital, the cell regression is the episode-level one (every
+    regressor is constant within a cell).
+
+    Standard errors treat cells as independent with variance inversely proportional to
+    their weight (pyfixest 'iid' with weights): the noise of the entity's cells is judged
+    by that of all cells, shocks shared within an entity-year included. Clustering on one
+    entity's few clusters would not do: with a single treated cluster the cluster-robust
+    variance all but vanishes. An entity with nothing to estimate is left out."""
+    cells = _cells(panel, outcome, ("entity_id",))
+    comparison = cells[cells["treated"] == 0]
+    results = {}
+    for entity, own in cells[cells["treated"] == 1].groupby("entity_id"):
+        data = pd.concat([own, comparison], ignore_index=True)
+        try:
+            if ((data["exposed"] - data["treat_post"]).abs() > 1e-9).any():
+                estimate = did_exposure(data, outcome, vcov="iid")
+            else:
+                estimate = did(data, outcome, vcov="iid")
+        except Exception:  # noqa: BLE001 - one entity's failure leaves the others
+            continue
+        results[str(entity)] = replace(estimate, estimator=f"{estimate.estimator}_cells")
+    return results
 
 
 def naive(panel: pd.DataFrame, outcome: str) -> Estimate:

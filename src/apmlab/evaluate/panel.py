@@ -188,7 +188,8 @@ def balance(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def beneficiary_panel(con, units: Units, model: str) -> pd.DataFrame:
-    keep = units.frame[["person_id", "cluster_id", "treated", "cohort", "propensity_weight"]]
+    keep = units.frame[["person_id", "cluster_id", "treated", "cohort", "entity_id",
+                        "propensity_weight"]]
     con.register("evaluate_units", keep)
     try:
         data = con.execute(query("queries/beneficiary_panel.sql"), {"model": model}).df()

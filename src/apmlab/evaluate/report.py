@@ -11,7 +11,7 @@ import numpy as np
 from apmlab.evaluate import savings
 from apmlab.evaluate.designs import DESIGNS
 from apmlab.report import Section
-from apmlab.report.html import PALETTE, figure, svg, table
+from apmlab.report.html import PALETTE, SUPPRESSED, figure, is_small, svg, table
 
 VERDICT_RULE = (
     "Verdict rule (95% intervals): saves money if the net-savings interval is above 0; "
@@ -24,13 +24,16 @@ VERDICT_RULE = (
 
 
 def sections(con: duckdb.DuckDBPyConnection) -> list[Section]:
-    card = _rows(con, "SELECT * FROM evaluation_scorecard ORDER BY model")
+    rows = _rows(con, "SELECT * FROM evaluation_scorecard ORDER BY model, entity_id")
+    card = [r for r in rows if r["entity_id"] == "all"]
+    entities = [r for r in rows if r["entity_id"] != "all"]
     notes = _rows(con, "SELECT model, note FROM evaluation_notes")
     if not card:
         body = "<p>No payment model could be evaluated on these data.</p>" + _notes(notes)
         return [Section("Model review", body)]
     return [
         Section("Model review: scorecard", _scorecard(card) + _designs(card) + _notes(notes)),
+        Section("Model review: participants", _entities(entities)),
         Section("Model review: net savings", _waterfalls(card)),
         Section("Model review: event studies", _event_studies(con)),
         Section("Model review: comparison-group balance", _balance(con)),
@@ -68,6 +71,33 @@ def _scorecard(card: list[dict]) -> str:
             "outcome per exposed person-year (or episode) as a share of what it would have "
             "been. Last column: participating beneficiaries (or exposed episodes), the count "
             "small-cell suppression applies to.</p>")
+
+
+def _entities(rows: list[dict]) -> str:
+    """One row per participant entity of models with several; rows describing 1-10
+    beneficiaries (or exposed episodes) are suppressed."""
+    if not rows:
+        return "<p>No model has more than one participant entity: no per-entity rows.</p>"
+    body = []
+    for r in rows:
+        count = r["participants"] if r["unit"] == "person-year" else r["exposed_units"]
+        hide = is_small(count)     # the table helper suppresses numbers, not text intervals
+        body.append([
+            r["model"], r["entity_id"], r["gross_effect_pct"] / 100,
+            SUPPRESSED if hide else f"{r['ci_low_pct']:.1f}% to {r['ci_high_pct']:.1f}%",
+            r["exposed_units"], r["gross_savings"], r["model_payments"], r["net_savings"],
+            SUPPRESSED if hide else _money_interval(r["net_savings_low"],
+                                                    r["net_savings_high"]),
+            r["verdict"], count])
+    return table(["Model", "Entity", "Effect", "95% CI", "Exposed units", "Gross savings",
+                  "Payments", "Net savings", "Net 95% CI", "Verdict",
+                  "Beneficiaries or episodes"], body,
+                 ["text", "text", "percent", "text", "number", "money", "money", "money",
+                  "text", "text", "number"], count_column=10) + (
+        "<p class=\"note\">Each participant (ACO, hospital) against every comparison unit, "
+        "estimated on cluster-year cells with standard errors that judge the entity's noise "
+        "by that of all cells; one entity's interval is wide, and a few of many will miss "
+        "by chance. Payments are the entity's own records.</p>")
 
 
 def _designs(card: list[dict]) -> str:

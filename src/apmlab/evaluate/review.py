@@ -42,6 +42,17 @@ class Skipped(Exception):
 
 
 @dataclass
+class EntityResult:
+    """One participant entity's own estimate (:func:`estimators.by_entity`) and savings."""
+
+    entity_id: str
+    estimate: estimators.Estimate
+    net: savings.NetSavings
+    participants: int   # its compared units (beneficiaries, or 1 hospital)
+    clusters: int
+
+
+@dataclass
 class ModelResult:
     design: ModelDesign
     primary: estimators.Estimate
@@ -54,6 +65,7 @@ class ModelResult:
     effects: list[tuple[str, estimators.Estimate]] = field(default_factory=list)
     balance: pd.DataFrame | None = None
     caveats: list[str] = field(default_factory=list)
+    entities: list[EntityResult] = field(default_factory=list)
 
 
 @dataclass
@@ -109,7 +121,10 @@ def _beneficiaries(con, design: ModelDesign, start: int, first: int | None,
     data = panel.beneficiary_panel(con, units, design.model)
     exposed = con.execute(panel.query("queries/exposed_units.sql"),
                           {"model": design.model}).fetchall()[0][0]
-    result = _estimate(con, design, data, BENEFICIARY_OUTCOMES, exposed, start, last)
+    by_entity = dict(con.execute(panel.query("queries/exposed_entities.sql"),
+                                 {"model": design.model}).fetchall())
+    result = _estimate(con, design, data, BENEFICIARY_OUTCOMES, (exposed, by_entity), start,
+                       last)
     result.balance = panel.balance(frame)
     result.n_treated, result.n_comparison = units.eligible
     if len(frame) < sum(units.eligible):
@@ -142,8 +157,10 @@ def _episodes(con, design: ModelDesign, first: int | None, last: int | None) -> 
         raise Skipped("episodes of participant and of non-participant hospitals are both "
                       "needed")
     exposed = float(data["treat_post"].sum())
+    by_entity = data[data["treat_post"] == 1].groupby("entity_id").size().astype(float)
     start = int(data.loc[data["treated"] == 1, "cohort"].min())
-    result = _estimate(con, design, data, EPISODE_OUTCOMES, exposed, start, last)
+    result = _estimate(con, design, data, EPISODE_OUTCOMES, (exposed, by_entity.to_dict()),
+                       start, last)
     result.n_treated = int(data.loc[data["treated"] == 1, "unit_id"].nunique())
     result.n_comparison = int(data.loc[data["treated"] == 0, "unit_id"].nunique())
     return result
@@ -160,7 +177,11 @@ def _primary(data: pd.DataFrame, outcome: str) -> estimators.Estimate:
 
 
 def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str, ...],
-              exposed: float, start: int, last: int | None) -> ModelResult:
+              exposure: tuple[float, dict[str, float]], start: int,
+              last: int | None) -> ModelResult:
+    """Every estimate of one model; ``exposure`` is its exposed units (person-years or
+    episodes) in all and per entity."""
+    exposed, entity_exposed = exposure
     primary = _primary(data, design.outcome)
     effects = [(ALL, primary)]
     others = [o for o in outcomes if o != design.outcome or primary.estimator != "did"]
@@ -170,8 +191,9 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
     event = estimators.event_study(data, design.outcome) if (pre_years < -1).any() else None
     payments = con.execute(panel.query("queries/model_payments.sql"), {
         "model": design.model, "first_year": start, "last_year": last}).fetchall()
-    paid = sum(row[1] for row in payments) if payments else None
+    paid = sum(row[2] for row in payments) if payments else None
     net = savings.net_savings(primary, exposed, paid)
+    entities = _entities(data, design.outcome, entity_exposed, payments)
     clusters = data.loc[data["treated"] == 1, "cluster_id"].nunique()
     caveats = []
     if paid is None:
@@ -185,10 +207,32 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
         caveats.append(f"pre-period trends differ (p = {event.pretrend_p:.3f})")
     return ModelResult(
         design=design, primary=primary, event=event, net=net,
-        payment_sources=", ".join(row[0] for row in payments),
+        payment_sources=", ".join(dict.fromkeys(row[0] for row in payments)),
         n_treated=0, n_comparison=0, n_treated_clusters=int(clusters),
-        effects=effects, caveats=caveats,
+        effects=effects, caveats=caveats, entities=entities,
     )
+
+
+def _entities(data: pd.DataFrame, outcome: str, exposed: dict[str, float],
+              payments: list[tuple]) -> list[EntityResult]:
+    """Per-entity rows, for models with more than one participant entity. An entity's
+    payments are its own records (0 when it has none, unknown when the model has none)."""
+    treated = data[data["treated"] == 1]
+    if treated["entity_id"].nunique() < 2:
+        return []
+    paid: dict[str, float] | None = None
+    if payments:
+        paid = {}
+        for _source, entity, amount, _records in payments:
+            paid[entity] = paid.get(entity, 0.0) + amount
+    units = treated.groupby("entity_id")["unit_id"].nunique()
+    clusters = treated.groupby("entity_id")["cluster_id"].nunique()
+    return [EntityResult(
+        entity, estimate,
+        savings.net_savings(estimate, exposed.get(entity, 0.0),
+                            None if paid is None else paid.get(entity, 0.0)),
+        int(units[entity]), int(clusters[entity]))
+        for entity, estimate in estimators.by_entity(data, outcome).items()]
 
 
 SCORECARD_COLUMNS = [
@@ -201,21 +245,32 @@ SCORECARD_COLUMNS = [
 
 
 def scorecard(review: Review) -> pd.DataFrame:
-    """One pooled row per evaluated model (entity_id 'all'); *_pct columns are in percent
-    (-2.0 = 2% lower), like truth.json's effect_pct."""
+    """One pooled row per evaluated model (entity_id 'all'), then one per participant entity
+    of models with several; *_pct columns are in percent (-2.0 = 2% lower), like
+    truth.json's effect_pct."""
     rows = []
     for r in review.results:
-        low, high = r.primary.ci_pct
-        n = r.net
-        rows.append([
-            r.design.model, ALL, r.design.outcome, r.primary.estimator,
-            "person-year" if r.design.unit == "beneficiary" else "episode",
-            r.primary.effect, 100 * r.primary.effect_pct, 100 * low, 100 * high, n.exposed, n.gross,
-            n.gross_low, n.gross_high, n.payments, r.payment_sources, n.net, n.net_low,
-            n.net_high, r.event.pretrend_p if r.event else None, n.verdict,
-            "; ".join(r.caveats), r.n_treated, r.n_comparison, r.n_treated_clusters,
-        ])
+        unit = "person-year" if r.design.unit == "beneficiary" else "episode"
+        pretrend = r.event.pretrend_p if r.event else None
+        rows.append(_card_row(r, ALL, r.primary, r.net, unit, pretrend, "; ".join(r.caveats),
+                              r.n_treated, r.n_treated_clusters))
+        for e in r.entities:
+            caveat = ("one entity against every comparison, on cluster-year cells" +
+                      (f"; only {e.clusters} cluster(s): interval unreliable"
+                       if e.clusters < MIN_TREATED_CLUSTERS else ""))
+            rows.append(_card_row(r, e.entity_id, e.estimate, e.net, unit, None, caveat,
+                                  e.participants, e.clusters))
     return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+
+
+def _card_row(r: ModelResult, entity: str, estimate: estimators.Estimate,
+              n: savings.NetSavings, unit: str, pretrend: float | None, caveats: str,
+              participants: int, clusters: int) -> list:
+    low, high = estimate.ci_pct
+    return [r.design.model, entity, r.design.outcome, estimate.estimator, unit, estimate.effect,
+            100 * estimate.effect_pct, 100 * low, 100 * high, n.exposed, n.gross, n.gross_low,
+            n.gross_high, n.payments, r.payment_sources, n.net, n.net_low, n.net_high,
+            pretrend, n.verdict, caveats, participants, r.n_comparison, clusters]
 
 
 def effects_table(review: Review) -> pd.DataFrame:

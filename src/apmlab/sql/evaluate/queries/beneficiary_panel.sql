@@ -1,5 +1,5 @@
 -- The person-year rows of the compared beneficiaries (evaluate_units: one model's units
--- with their cluster and propensity weight), every year they were enrolled, and whether
+-- with their cluster, entity and propensity weight), every year they were enrolled, and whether
 -- that year they were exposed to $model (evaluate_exposure).
 SELECT
     y.*,
@@ -7,6 +7,7 @@ SELECT
     u.cluster_id,
     u.treated,
     u.cohort,
+    u.entity_id,
     CASE WHEN u.treated = 1 AND y.year >= u.cohort THEN 1 ELSE 0 END AS treat_post,
     CASE WHEN x.person_id IS NULL THEN 0 ELSE 1 END AS exposed,
     y.person_years * u.propensity_weight AS weight

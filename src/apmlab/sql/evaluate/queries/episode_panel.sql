@@ -1,7 +1,7 @@
 -- Episodes compared for one bundled-payment model ($model): episodes anchored at its
 -- participant hospitals (treated; cohort = the hospital's first participating year) and at
 -- hospitals in no model of $family (comparison), in the episode lists of $model.
--- Unit and cluster are the anchor hospital.
+-- Unit and cluster are the anchor hospital; so is the entity of treated episodes.
 WITH hospital AS (
     SELECT ccn, year(min(start_date)) AS cohort
     FROM participation
@@ -18,6 +18,7 @@ SELECT
     e.year,
     CASE WHEN h.ccn IS NULL THEN 0 ELSE 1 END AS treated,
     coalesce(h.cohort, 0) AS cohort,
+    h.ccn AS entity_id,
     CASE WHEN h.ccn IS NOT NULL AND e.year >= h.cohort THEN 1 ELSE 0 END AS treat_post,
     CASE WHEN h.ccn IS NOT NULL AND e.year >= h.cohort THEN 1 ELSE 0 END AS exposed,
     1.0 AS weight,
