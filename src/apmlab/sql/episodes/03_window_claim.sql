@@ -1,8 +1,8 @@
 -- Each claim line of an episode's beneficiary that overlaps the episode (anchor start to
 -- window end), with the share of its days inside the window: a service that straddles the
 -- window is prorated by days (CJR: 80 FR 73540 preamble; TEAM 512.555). Payments are
--- standardised by leaving out IME, DSH and uncompensated-care amounts (510.300(b)(6),
--- 512.552). Lines are flagged when excluded from the episode (510.200(d)): readmissions with
+-- standardised by leaving out IME, DSH and uncompensated-care amounts (510.300(b)(6); TEAM:
+-- 512.552 keeps incentive programs and add-on payments outside the model). Lines are flagged when excluded from the episode (510.200(d)): readmissions with
 -- an unrelated MS-DRG, and excluded Part B drugs. The anchor claim itself is never excluded.
 WITH lines AS (
     SELECT
