@@ -118,15 +118,24 @@ def test_flat_3_percent_risk_cap_before_2024_425_605_a_1():
     np.testing.assert_allclose(capped, [1.03, 1.0, 0.9, 1.03])  # decreases uncapped
 
 
-def test_aggregate_risk_cap_demographic_plus_3_points_from_2024():
-    """Ratios 1.10, 1.06, 1.02, 1.06 with equal weights: aggregate 1.06; demographic growth
-    1% gives a cap of 1.01 + 0.03 = 1.04, so every ratio is scaled by 1.04 / 1.06."""
-    py = np.array([1.10, 1.06, 1.02, 1.06])
-    _, capped, cap = br.capped_risk_ratio(py, ONES, np.full(4, 1.01), ONES, ONES, R2024)
-    assert cap == pytest.approx(1.04)
-    np.testing.assert_allclose(capped, py * 1.04 / 1.06)
-    _, capped, _ = br.capped_risk_ratio(py, ONES, np.full(4, 1.05), ONES, ONES, R2024)
-    np.testing.assert_allclose(capped, py)  # under the cap: unchanged
+def test_aggregate_risk_cap_demographic_plus_3_points_from_2024_425_605_a_1_ii():
+    """Ratios 1.10, 1.06, 1.02, 0.97 with equal weights: aggregate HCC growth 1.0375;
+    demographic growth 0.5% gives a cap of 1.005 + 0.03 = 1.035 ((a)(1)(ii)(A)). The
+    aggregate exceeds it, so the cap applies and no type's positive adjustment may be larger
+    than it ((a)(1)(ii)(B)): 1.10 and 1.06 become 1.035; 1.02 and the decrease stay."""
+    py = np.array([1.10, 1.06, 1.02, 0.97])
+    _, capped, cap = br.capped_risk_ratio(py, ONES, np.full(4, 1.005), ONES, ONES, R2024)
+    assert cap == pytest.approx(1.035)
+    np.testing.assert_allclose(capped, [1.035, 1.035, 1.02, 0.97])
+    # Demographic growth 1%: cap 1.04 >= aggregate 1.0375, so no type is capped, not even
+    # the 1.10 ((a)(1)(ii)(B): the cap applies only when the aggregate exceeds it).
+    _, capped, _ = br.capped_risk_ratio(py, ONES, np.full(4, 1.01), ONES, ONES, R2024)
+    np.testing.assert_allclose(capped, py)
+    # The weights are historical benchmark expenditure x PY person-years ((a)(1)(ii)(C)):
+    # all weight on the 1.02 type puts the aggregate under the cap.
+    _, capped, _ = br.capped_risk_ratio(py, ONES, np.full(4, 1.005), ONES,
+                                        np.array([0.0, 0.0, 1.0, 0.0]), R2024)
+    np.testing.assert_allclose(capped, py)
 
 
 def test_regional_risk_score_growth_cap_factor_425_655():
@@ -208,10 +217,12 @@ def test_capped_risk_growth_never_exceeds_the_cap(py, demographic, weights):
     ratio, capped, cap = br.capped_risk_ratio(py, ONES, demographic, ONES, w, R2024)
     aggregate = (w * ratio).sum() / w.sum()
     if aggregate > cap:
-        assert (w * capped).sum() / w.sum() == pytest.approx(cap)
-        assert (capped < ratio).all()
+        positive = ratio > 1
+        np.testing.assert_array_equal(capped[~positive], ratio[~positive])
+        np.testing.assert_allclose(capped[positive], np.minimum(ratio[positive], cap))
     else:
         np.testing.assert_array_equal(capped, ratio)
+    assert (capped <= ratio).all()  # the cap never raises a risk ratio
     _, flat, _ = br.capped_risk_ratio(py, ONES, demographic, ONES, w, R2019)
     assert (flat <= 1.03 + 1e-12).all()
 

@@ -172,6 +172,22 @@ def test_py2024_sliding_scale_for_enhanced():
     assert out["earned_savings_losses"][1] == pytest.approx(-1_500_000.0)
 
 
+def test_enhanced_loss_rate_uses_the_quality_score_when_the_standard_is_met_425_610_f():
+    """425.610(f)(2)(i) (PY2021-2022) and (f)(4)(i) (PY2024+): shared loss rate = 1 - 75% x
+    quality score, within 40%-75%, even though savings would be shared at the full 75%.
+    Score 0.6: 1 - 0.45 = 55% of a 2M loss; score 0.9: 1 - 0.675 floored at 40%."""
+    for year in (2022, 2024):
+        out = run(year,
+                  aco(track="enhanced", msr=0.0, expenditure_total=102_000_000.0,
+                      quality_score=0.6),
+                  aco(aco_id="A2", track="enhanced", msr=0.0, expenditure_total=102_000_000.0,
+                      quality_score=0.9))
+        assert out["loss_sharing_rate"] == pytest.approx([0.55, 0.40])
+        assert out["earned_savings_losses"] == pytest.approx([-1_100_000.0, -800_000.0])
+    with pytest.raises(InputError, match=r"column quality_score.*425.610\(f\)"):
+        run(2024, aco(track="enhanced", msr=0.0, quality_score=None))
+
+
 # --- Advance payments -------------------------------------------------------------------
 
 def test_advance_payment_recouped_up_to_earned_savings():

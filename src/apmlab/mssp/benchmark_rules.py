@@ -149,9 +149,11 @@ def capped_risk_ratio(py_risk, by3_risk, py_demographic, by3_demographic, weight
     """Performance-year risk ratio per type and its cap (425.605(a)(1), 425.610(a)(2)).
 
     ratio = PY / BY3 prospective HCC risk score. ``flat`` (agreements before 2024): each
-    type's ratio at most 1 + cap. ``demographic_plus`` (from 2024): aggregate growth (ratios
-    weighted by ``weights`` = benchmark expenditure x PY person-years) at most aggregate
-    demographic growth + cap; when above, every ratio is scaled by cap / aggregate.
+    type's ratio at most 1 + cap. ``demographic_plus`` (from 2024, 425.605(a)(1)(ii),
+    425.610(a)(2)(ii)): the cap is the aggregate demographic growth + cap points; it applies
+    only when the aggregate HCC growth exceeds it (both aggregates weight each type's ratio
+    by ``weights`` = historical benchmark expenditure x PY person-years, (a)(1)(ii)(C)), and
+    then no type's positive adjustment may be larger than the cap ((a)(1)(ii)(B)).
     Decreases are never capped. Returns (ratio, capped ratio, cap as a ratio).
     """
     ratio_ = ratio(py_risk, by3_risk)
@@ -165,8 +167,8 @@ def capped_risk_ratio(py_risk, by3_risk, py_demographic, by3_demographic, weight
     total = np.maximum(w.sum(-1), 1e-12)
     aggregate = (w * ratio_).sum(-1) / total
     cap = (w * demographic).sum(-1) / total + rules.risk_cap
-    scale = np.where(aggregate > cap, cap / aggregate, 1.0)
-    return ratio_, ratio_ * scale[..., None], cap
+    binding = (aggregate > cap)[..., None] & (ratio_ > 1.0) & (ratio_ > cap[..., None])
+    return ratio_, np.where(binding, cap[..., None], ratio_), cap
 
 
 def regional_risk_cap_factor(hcc_growth, demographic_growth, weights, market_share,

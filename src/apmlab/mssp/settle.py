@@ -19,9 +19,11 @@ rates, caps and limits (``specs/mssp``). Steps, with the rules they implement:
 5. shared savings = gross x final sharing rate x (1 - sequestration), capped at the track's
    share of the benchmark. The PY2018 PUF shows the cap binding on the sequestered amount
    (ACO A1409: EarnSaveLoss = exactly 10% of its benchmark).
-6. shared losses = gross loss x loss rate (fixed, or 1 - final sharing rate within the
-   track's bounds), limited to the loss recoupment limit (a share of the benchmark, or of
-   participant revenue capped at that), then reduced by ``disaster_adjustment`` for extreme
+6. shared losses = gross loss x loss rate (fixed, or within the track's bounds 1 - max rate
+   x quality score, 425.610(f): the score counts even when the quality standard is met and
+   savings are shared at the full rate (PY2021+); 75% when no standard is met), limited
+   to the loss recoupment limit (a share of the benchmark, or of participant revenue
+   capped at that), then reduced by ``disaster_adjustment`` for extreme
    and uncontrollable circumstances "after the application of the shared loss rate and the
    loss recoupment limit" (425.605(f)).
 7. advance payments are recouped from earned shared savings, up to the savings earned
@@ -90,9 +92,10 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
     cols.fail(benchmark <= 0, "benchmark_total", "must be positive")
     expenditure = cols.number("expenditure_total")
     cols.fail(expenditure < 0, "expenditure_total", "must not be negative")
-    quality = cols.number("quality_score", required=spec.quality_mode == "score")
-    cols.fail((quality < 0) | (quality > 1), "quality_score", "must be between 0 and 1")
-    quality = np.nan_to_num(quality)
+    given_quality = cols.number("quality_score", required=spec.quality_mode == "score")
+    cols.fail((given_quality < 0) | (given_quality > 1), "quality_score",
+              "must be between 0 and 1")
+    quality = np.nan_to_num(given_quality)
     met = cols.flag("met_quality_standard")
     msr_in = cols.number("msr", required=False)
     cols.fail((msr_in < 0) | (msr_in >= 1), "msr", "must be a fraction in [0, 1)")
@@ -116,6 +119,8 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
     inverse = per_row(lambda r: r.loss_rate == "inverse").astype(bool)
     fixed_loss_rate = per_row(lambda r: r.loss_rate if _is_number(r.loss_rate) else 0.0)
     loss_rate_min = per_row(lambda r: r.loss_rate_min)
+    cols.fail(inverse & met & np.isnan(given_quality), "quality_score",
+              "is needed for the ENHANCED track's shared loss rate (42 CFR 425.610(f))")
     loss_rate_max = per_row(lambda r: r.loss_rate_max)
     revenue_limit_share = per_row(lambda r: r.loss_limit_revenue or np.nan)
     benchmark_limit_share = _benchmark_limit_share(rules, track_index, participation)
@@ -146,7 +151,10 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
     savings = np.minimum(shared, cap)
 
     # 6. shared losses, loss limit, extreme and uncontrollable circumstances
-    loss_rate = np.where(inverse, np.clip(1 - sharing, loss_rate_min, loss_rate_max),
+    scored = met | (spec.quality_mode == "sliding_scale")
+    loss_rate = np.where(inverse,
+                         np.clip(1 - max_rate * np.where(scored, quality, 0.0),
+                                 loss_rate_min, loss_rate_max),
                          fixed_loss_rate)
     loss_rate = np.where(two_sided, loss_rate, 0.0)
     losses = np.where(gross < 0, -gross * loss_rate, 0.0)
