@@ -25,6 +25,7 @@ WITH lines AS (
 )
 SELECT
     li.episode_id,
+    li.model,
     li.claim_id,
     li.service_category,
     li.paid,

@@ -10,19 +10,17 @@ FROM episodes_pricing_target
 WHERE cancelled
 GROUP BY model, cancel_reason
 UNION ALL
-SELECT e.model, 'excluded_service' AS kind, w.exclusion_reason AS reason,
-    count(*) AS items, sum(w.paid * w.fraction_in_window) AS dollars
-FROM episodes_window_claim AS w
-INNER JOIN episodes_anchor AS e ON e.episode_id = w.episode_id
-WHERE w.exclusion_reason IS NOT NULL
-GROUP BY e.model, w.exclusion_reason
+SELECT model, 'excluded_service' AS kind, exclusion_reason AS reason,
+    count(*) AS items, sum(paid * fraction_in_window) AS dollars
+FROM episodes_window_claim
+WHERE exclusion_reason IS NOT NULL
+GROUP BY model, exclusion_reason
 UNION ALL
-SELECT e.model, 'outside_window' AS kind, 'prorated_straddling_service' AS reason,
-    count(*) AS items, sum(w.paid * (1 - w.fraction_in_window)) AS dollars
-FROM episodes_window_claim AS w
-INNER JOIN episodes_anchor AS e ON e.episode_id = w.episode_id
-WHERE w.fraction_in_window < 1
-GROUP BY e.model
+SELECT model, 'outside_window' AS kind, 'prorated_straddling_service' AS reason,
+    count(*) AS items, sum(paid * (1 - fraction_in_window)) AS dollars
+FROM episodes_window_claim
+WHERE fraction_in_window < 1
+GROUP BY model
 UNION ALL
 SELECT model, 'high_cost_cap' AS kind, 'above_cap' AS reason,
     count(*) AS items, sum(actual_payment - capped_payment) AS dollars
