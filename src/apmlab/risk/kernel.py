@@ -96,9 +96,10 @@ class ModelTables:
     model: str
     year: int
     hccs: tuple[int, ...]  # CC number of each bit position
-    codes: pa.Array  # map codes, then the same codes with a dot after 3 characters
-    code_words: np.ndarray  # CC mask (_PAIR) per entry; the last: not mapped
-    code_edit: np.ndarray  # index into the edit arrays per entry, -1: no edit
+    codes: pa.Array  # map codes as written and with a dot; codes with an edit last
+    code_words: np.ndarray  # CC mask (_PAIR) per entry; the last (entry -1): not mapped
+    first_edited: int  # entries from here on have an edit
+    entry_edit: np.ndarray  # index into the edit arrays of entry first_edited + i
     edit_kind_sex: np.ndarray  # bool: sex edit (else age)
     edit_sex: np.ndarray
     edit_age_at_least: np.ndarray
@@ -143,16 +144,19 @@ def tables(model: str, year: int) -> ModelTables:
     ccs_of: dict[str, list[int]] = {}
     for r in rows(folder / "dx_to_cc.csv"):
         ccs_of.setdefault(r["icd10"], []).append(int(r["cc"]))
-    clean = sorted(ccs_of)
-    dotted = [c for c in clean if len(c) > 3]
-    entries = clean + [f"{c[:3]}.{c[3:]}" for c in dotted]
-    code_of_entry = clean + dotted
-    code_words = np.zeros((len(entries) + 1, 2), dtype=np.uint64)
-    for i, code in enumerate(code_of_entry):
-        code_words[i] = words_of(ccs_of[code])
     edits = list(rows(folder / "edits.csv"))
     edit_of = {r["icd10"]: i for i, r in enumerate(edits)}
-    code_edit = np.array([edit_of.get(c, -1) for c in code_of_entry] + [-1], dtype=np.int32)
+
+    def forms(codes: list[str]) -> list[tuple[str, str]]:
+        """(entry, code): each code as CMS writes it, then with a dot after 3 characters."""
+        return [(c, c) for c in codes] + [(f"{c[:3]}.{c[3:]}", c) for c in codes if len(c) > 3]
+
+    plain = forms(sorted(c for c in ccs_of if c not in edit_of))
+    edited = forms(sorted(c for c in ccs_of if c in edit_of))
+    entries = [e for e, _ in plain + edited]
+    code_words = np.zeros((len(entries) + 1, 2), dtype=np.uint64)  # last: entry -1
+    for i, (_, code) in enumerate(plain + edited):
+        code_words[i] = words_of(ccs_of[code])
     edit_words = np.array([words_of([int(r["cc_override"])]) if r["action"] == "override"
                            else np.zeros(2, dtype=np.uint64) for r in edits],
                           dtype=np.uint64).reshape(-1, 2)
@@ -182,7 +186,8 @@ def tables(model: str, year: int) -> ModelTables:
     made = ModelTables(
         model=model, year=year, hccs=hccs,
         codes=pa.array(entries, pa.string()), code_words=code_words.view(_PAIR).ravel(),
-        code_edit=code_edit,
+        first_edited=len(plain),
+        entry_edit=np.array([edit_of[code] for _, code in edited], dtype=np.intp),
         edit_kind_sex=np.array([r["kind"] == "sex" for r in edits], dtype=bool),
         edit_sex=np.array([number(r, "sex", 0) for r in edits], dtype=np.int64),
         edit_age_at_least=np.array([number(r, "fires_if_age_at_least", 10**6) for r in edits],
@@ -284,13 +289,12 @@ def score(t: ModelTables, persons: Persons, codes: pa.Array) -> Scored:
     n = persons.n
     entry, unmapped = _lookup(t, codes)
     row_words = np.take(t.code_words, entry)
-    edit = np.take(t.code_edit, entry)
-    edited = np.flatnonzero(edit >= 0)
+    edited = np.flatnonzero(entry >= t.first_edited)
     if len(edited):
         who = np.searchsorted(persons.run_start, edited, side="right") - 1
         if persons.run_person is not None:
             who = persons.run_person[who]
-        e = edit[edited]
+        e = t.entry_edit[entry[edited] - t.first_edited]
         fires = np.where(t.edit_kind_sex[e], persons.sex[who] == t.edit_sex[e],
                          (persons.age[who] >= t.edit_age_at_least[e])
                          | (persons.age[who] <= t.edit_age_at_most[e]))
@@ -319,7 +323,7 @@ def score(t: ModelTables, persons: Persons, codes: pa.Array) -> Scored:
 
 
 def _lookup(t: ModelTables, codes: pa.Array) -> tuple[np.ndarray, int]:
-    """Map entry of every diagnosis row (len(t.codes): not in the map) and the number of
+    """Map entry of every diagnosis row (-1: not in the map) and the number of
     rows not in the map. Codes as written are looked up first; only rows not found are
     cleaned (upper case, no blanks or dots) and looked up again."""
     found = pc.index_in(codes, value_set=t.codes)
@@ -329,8 +333,8 @@ def _lookup(t: ModelTables, codes: pa.Array) -> tuple[np.ndarray, int]:
         cleaned = pc.utf8_upper(pc.replace_substring(
             pc.utf8_trim_whitespace(codes.take(rows)), ".", ""))
         again = pc.index_in(cleaned, value_set=t.codes)
-        entry = found.fill_null(len(t.codes)).to_numpy().astype(np.intp)
-        entry[rows] = again.fill_null(len(t.codes)).to_numpy()
+        entry = found.fill_null(-1).to_numpy().astype(np.intp)
+        entry[rows] = again.fill_null(-1).to_numpy()
         return entry, again.null_count
     return found.to_numpy().astype(np.intp), 0
 

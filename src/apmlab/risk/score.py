@@ -205,9 +205,8 @@ def _persons(table: pa.Table, ids: pa.Array, age_year: int, where: _Where) -> ke
         rows = np.flatnonzero(bad)[:_MAX_ERRORS]
         reasons = [next(why for failed, why in checks if failed[r]) for r in rows]
         where.raise_for(0, rows, reasons)
-    encoded = pc.dictionary_encode(ids)
-    if len(encoded.dictionary) < n:
-        index = encoded.indices.to_numpy()
+    if len(pc.unique(ids)) < n:
+        index = pc.dictionary_encode(ids).indices.to_numpy()
         _, first = np.unique(index, return_index=True)
         rows = np.flatnonzero(first[index] != np.arange(n))
         where.raise_for(0, rows, [f"ID repeats the ID of {where.line(first[index[r]])}"
@@ -279,8 +278,11 @@ def _assemble(ids: pa.Array, year: PaymentYear, hccs: tuple[int, ...],
                   for m, s in scored.items()}
     payment = []
     for i in range(len(SCORE_COLUMNS)):
-        blend = _round_half_up(sum(weight[m] * normalized[m][i] for m in weight), 1000)
-        payment.append(_round_half_up(blend * (1000 - ma), 1000))
+        if len(weight) == 1:  # one model at full weight: the blend is its normalized score
+            blend = normalized[year.principal_model][i]
+        else:
+            blend = _round_half_up(sum(weight[m] * normalized[m][i] for m in weight), 1000)
+        payment.append(_round_half_up(blend * (1000 - ma), 1000) if ma else blend)
     principal = scored[year.principal_model]
     columns: dict[str, pa.Array] = {"ID": ids}
     for cc, flag in zip(hccs, principal.hcc_flags, strict=True):
