@@ -24,6 +24,9 @@ ELIGIBILITY = [
     {**SPAN, "person_id": "P3", "gender": "male", "birth_date": "1975-06-01",
      "original_reason_entitlement_code": "1", "medicare_status_code": "20",
      "dual_status_code": "02"},
+    # P4: male, 75 on 1 Feb 2026, aged non-dual -> community NA; sources only facility
+    # outpatient claims.
+    {**SPAN, "person_id": "P4", "gender": "male", "birth_date": "1950-06-01"},
 ]
 
 
@@ -46,6 +49,15 @@ CLAIMS = [
     line("C5", "P1", "2026-01-20", hcpcs_code="99213", diagnosis_code_1="C3490"),
     line("C6", "P2", "2025-07-01", hcpcs_code="99213", diagnosis_code_1="C3490"),
     line("C7", "P3", "2025-07-01", hcpcs_code="99213", diagnosis_code_1="R69"),
+    # outpatient facility claims (CMS filtering memo, 2015): hospital Part B inpatient (12x)
+    # and religious non-medical outpatient (43x) with an eligible HCPCS are sources; a
+    # hospital referred-lab claim (14x) is not, whatever its HCPCS.
+    line("C8", "P4", "2025-04-01", claim_type="institutional", bill_type_code="121",
+         facility_ccn="210001", hcpcs_code="99213", diagnosis_code_1="E1169"),
+    line("C9", "P4", "2025-04-02", claim_type="institutional", bill_type_code="431",
+         facility_ccn="210001", hcpcs_code="99213", diagnosis_code_1="I5030"),
+    line("C10", "P4", "2025-04-03", claim_type="institutional", bill_type_code="141",
+         facility_ccn="210001", hcpcs_code="99213", diagnosis_code_1="C3490"),
 ]
 
 
@@ -63,7 +75,7 @@ def scores(tmp_path_factory):
 
 def test_segment_from_the_input_layer(scores):
     assert {p: r["segment"] for p, r in scores.items()} == {"P1": "CNA", "P2": "NE",
-                                                            "P3": "CFD"}
+                                                            "P3": "CFD", "P4": "CNA"}
 
 
 def test_scores_use_prior_year_eligible_claims_only(scores):
@@ -75,6 +87,10 @@ def test_scores_use_prior_year_eligible_claims_only(scores):
         expected("V28", 2026, "NE", ["NMCAID_NORIGDIS_NEF65"]), abs=1e-12)
     assert scores["P3"]["raw_score"] == pytest.approx(
         expected("V28", 2026, "CFD", ["M45_54"]), abs=1e-12)
+    # P4: HCC37 (12x claim) and HCC226 (43x claim), not the cancer HCC of the 14x claim
+    assert scores["P4"]["raw_score"] == pytest.approx(expected(
+        "V28", 2026, "CNA", ["M75_79", "HCC37", "HCC226", "D2", "DIABETES_HF_V28"]),
+        abs=1e-12)
     assert {r["year"] for r in scores.values()} == {2026}
     assert {r["model"] for r in scores.values()} == {"V28"}
 
@@ -94,7 +110,7 @@ def test_several_payment_years_in_one_run(tmp_path):
     pipeline.run(con, [2025, 2026])
     counts = dict(con.execute(
         "SELECT year, count(*) FROM risk_score GROUP BY year ORDER BY year").fetchall())
-    assert counts == {2025: 3, 2026: 3}
+    assert counts == {2025: 4, 2026: 4}
 
 
 def test_hcc_count_per_person_and_diagnosis_year(tmp_path):
@@ -107,4 +123,4 @@ def test_hcc_count_per_person_and_diagnosis_year(tmp_path):
     pipeline.run(con, [2026])
     counts = con.execute(
         "SELECT person_id, year, hcc_count FROM risk_hcc_count ORDER BY person_id").fetchall()
-    assert counts == [("P1", 2025, 3), ("P2", 2025, 1), ("P3", 2025, 0)]
+    assert counts == [("P1", 2025, 3), ("P2", 2025, 1), ("P3", 2025, 0), ("P4", 2025, 2)]

@@ -1,11 +1,15 @@
 -- Diagnoses of the data year (payment year - 1, by claim through date) from claims that are
--- risk-adjustment sources under CMS's filter for fee-for-service claims: inpatient
--- facility claims (bill type 11x, 41x) count with all their diagnoses; outpatient facility
--- claims (13x, 71x, 73x, 76x, 77x, 85x) and professional claims count only when a line
--- carries a CPT/HCPCS code on CMS's risk-adjustment eligible list for that year
--- (refdata eligible_hcpcs/DOS<year>.csv, $hcpcs_year). DME, SNF, home health, hospice and
--- other claims and cancelled claims (adjustment type 1) are not sources. Only persons
--- scored in the payment year (risk_pipeline_person) are kept.
+-- risk-adjustment sources under CMS's filtering logic (CMS, "Medicare Filtering Logic"
+-- industry memo, December 22, 2015, which CMS applies to encounter data and which mirrors
+-- its fee-for-service rules): inpatient facility claims (bill type 11x, 41x) count with all
+-- their diagnoses; outpatient facility claims (12x, 13x, 43x, 71x, 73x, 76x, 77x, 85x) and
+-- professional claims count only when a line carries a CPT/HCPCS code on CMS's
+-- risk-adjustment eligible list for that year (refdata eligible_hcpcs/DOS<year>.csv,
+-- $hcpcs_year). The memo filters professional records on CPT/HCPCS alone and says CMS does
+-- not use the providers' specialty codes, so no specialty filter is applied (the older
+-- "acceptable physician specialty" list belongs to RAPS submissions). DME, SNF, home
+-- health, hospice and other claims and cancelled claims (adjustment type 1) are not
+-- sources. Only persons scored in the payment year (risk_pipeline_person) are kept.
 WITH lines AS (
     SELECT l.*
     FROM core_claim_line AS l
@@ -19,7 +23,8 @@ source_claim AS (
     WHERE (claim_type = 'institutional' AND SUBSTR(bill_type_code, 1, 2) IN ('11', '41'))
        OR ((claim_type = 'professional'
             OR (claim_type = 'institutional'
-                AND SUBSTR(bill_type_code, 1, 2) IN ('13', '71', '73', '76', '77', '85')))
+                AND SUBSTR(bill_type_code, 1, 2) IN ('12', '13', '43', '71', '73', '76', '77',
+                                                          '85')))
            AND hcpcs_code IN (
                SELECT hcpcs FROM ref_hcc_eligible_hcpcs WHERE dos_year = $hcpcs_year))
 ),
