@@ -225,12 +225,12 @@ def _supported(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _estimate(name: str, outcome: str, fit, term: str, panel: pd.DataFrame) -> Estimate:
-    """The Estimate of ``term``; its counterfactual mean is the weighted mean outcome of the
-    rows where ``term`` is 1, less the effect."""
+    """The Estimate of ``term``; its counterfactual mean is the mean outcome of the rows where
+    ``term`` is 1, less the effect, weighted by weight x ``term`` (on cells ``exposed`` is
+    the exposed share of the cell)."""
     row = fit.tidy().loc[term]
-    rows = panel[term] == 1
-    weights = panel.loc[rows, "weight"]
-    mean = float(np.average(panel.loc[rows, outcome], weights=weights)) if len(weights) else 0
+    weights = panel["weight"] * panel[term]
+    mean = float(np.average(panel[outcome], weights=weights)) if weights.sum() > 0 else 0
     effect = float(row["Estimate"])
     return Estimate(
         estimator=name,
