@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
@@ -62,12 +63,16 @@ def _milli(value: str) -> int:
     return thousandths
 
 
-def _pack(per_segment: dict[str, int]) -> np.ndarray:
-    """Segment -> thousandths, as WORDS uint64 words of three 21-bit lanes."""
-    words = np.zeros(WORDS, dtype=np.uint64)
-    for i, seg in enumerate(SEGMENTS):
-        words[i // LANES] += np.uint64(per_segment.get(seg, 0) << (LANE_BITS * (i % LANES)))
-    return words
+def _pack(per_segment: dict[str, int]) -> int:
+    """Segment -> thousandths, as one integer of 21-bit lanes (segment i in lane i)."""
+    return sum(per_segment.get(seg, 0) << (LANE_BITS * i) for i, seg in enumerate(SEGMENTS))
+
+
+def _words(packed: list[int]) -> np.ndarray:
+    """Packed integers -> (len, WORDS) uint64: three lanes per word."""
+    lanes = LANE_BITS * LANES
+    return np.array([[(p >> (lanes * j)) & ((1 << lanes) - 1) for j in range(WORDS)]
+                     for p in packed], dtype=np.uint64).reshape(-1, WORDS)
 
 
 def _chunk_tables(values: np.ndarray, combine) -> list[np.ndarray]:
@@ -177,11 +182,10 @@ def tables(model: str, year: int) -> ModelTables:
     inter = list(rows(refdata.ROOT / model / "interactions.csv"))
 
     def packed(variables) -> np.ndarray:
-        return np.array([_pack(coef.get(v, {})) for v in variables], dtype=np.uint64)
+        return _words([_pack(coef.get(v, {})) for v in variables])
 
-    counts = [None] + [f"D{i}" if i < 10 else "D10P" for i in range(1, len(hccs) + 1)]
-    count_score = np.array([_pack(coef.get(v, {})) if v else np.zeros(WORDS, np.uint64)
-                            for v in counts], dtype=np.uint64)
+    counts = [""] + [f"D{i}" if i < 10 else "D10P" for i in range(1, len(hccs) + 1)]
+    count_score = packed(counts)
     demo_score, demo_disabl = _demographics(coef)
     made = ModelTables(
         model=model, year=year, hccs=hccs,
@@ -218,7 +222,8 @@ def _demographics(coef: dict[str, dict[str, int]]) -> tuple[np.ndarray, np.ndarr
         for age in range(int(r["min_age"]), min(int(r["max_age"]), MAX_AGE) + 1):
             band[r["kind"]][age] = r["band"]
     size = demographic_key(MAX_AGE, 2, 3, 1, 1) + 1
-    score = np.zeros((size, WORDS), dtype=np.uint64)
+    packed = defaultdict(int, {name: _pack(c) for name, c in coef.items()})
+    score = [0] * size
     disabl = np.zeros(size, dtype=bool)
     for age in range(MAX_AGE + 1):
         for sex in (1, 2):
@@ -241,8 +246,8 @@ def _demographics(coef: dict[str, dict[str, int]]) -> tuple[np.ndarray, np.ndarr
                         if ltimcaid:
                             names.append("LTIMCAID")
                         for name in names:
-                            score[key] += _pack(coef.get(name, {}))
-    return score, disabl
+                            score[key] += packed[name]
+    return _words(score), disabl
 
 
 def _by_word(tables: list[np.ndarray]) -> tuple[np.ndarray, ...]:
