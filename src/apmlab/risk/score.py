@@ -274,8 +274,12 @@ def _assemble(ids: pa.Array, year: PaymentYear, hccs: tuple[int, ...],
               for m in scored}
     weight = {m: thousandths(w, f"{m} blend weight") for m, w in year.blend.items()}
     ma = thousandths(year.ma_coding_adjustment, "MA coding adjustment") if ma_adjust else 0
-    normalized = {m: [_round_half_up(v * scale, factor[m]) for v in s.thousandths]
-                  for m, s in scored.items()}
+    normalized = {}
+    for m, s in scored.items():
+        # one division per distinct raw score: a table over 0..the largest raw score
+        table = _round_half_up(np.arange(max(int(v.max(initial=0)) for v in s.thousandths)
+                                         + 1) * scale, factor[m])
+        normalized[m] = [np.take(table, v) for v in s.thousandths]
     payment = []
     for i in range(len(SCORE_COLUMNS)):
         if len(weight) == 1:  # one model at full weight: the blend is its normalized score
