@@ -180,6 +180,8 @@ def tables(model: str, year: int) -> ModelTables:
     for r in rows(refdata.ROOT / model / "groups.csv"):
         groups.setdefault(r["grp"], []).append(pos[int(r["cc"])])
     inter = list(rows(refdata.ROOT / model / "interactions.csv"))
+    if len(inter) > 64:  # the interaction bits are one uint64 per person
+        raise refdata.ReferenceError(f"{model}: more than 64 interactions")
 
     def packed(variables) -> np.ndarray:
         return _words([_pack(coef.get(v, {})) for v in variables])
@@ -364,8 +366,6 @@ def _flags_and_interactions(t: ModelTables, words: np.ndarray, disabl: np.ndarra
     present = {g: np.logical_or.reduce([flags[p] for p in bits]).astype(bool)
                for g, bits in t.groups.items()}
     present["DISABL"] = disabl
-    if len(t.interactions) > 64:
-        raise refdata.ReferenceError(f"{t.model}: more than 64 interactions")
     key = np.zeros((len(words), 1), dtype=np.uint64)
     for i, (left, right) in enumerate(t.interactions):
         key[:, 0] |= (present[left] & present[right]).astype(np.uint64) << np.uint64(i)
