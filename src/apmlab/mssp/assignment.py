@@ -13,6 +13,7 @@ can copy the spec, change a list and rerun.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -65,10 +66,14 @@ def reference_tables(spec: dict) -> dict[str, pa.Table]:
 
 
 def run(
-    con: duckdb.DuckDBPyConnection, years: tuple[int, int], spec_path: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    years: tuple[int, int],
+    spec_path: Path | None = None,
+    on_model: Callable[[engine.SqlModel], None] | None = None,
 ) -> list[str]:
     """Write the reference tables, ``mssp_assignment`` for performance years ``years``, the
-    benchmark-year assignment and the assignable population (with ``mssp_risk_input``)."""
+    benchmark-year assignment and the assignable population (with ``mssp_risk_input``).
+    ``on_model`` is called before each SQL model runs (progress, timing)."""
     spec = load_assignment_spec(spec_path)
     prepare_risk_input(con)
     for name, table in reference_tables(spec).items():
@@ -83,4 +88,4 @@ def run(
         "phe_start": emergency["start"],
         "phe_end": emergency["end"],
         "snf_place_of_service": spec["primary_care_codes"]["snf_place_of_service"],
-    })
+    }, on_model=on_model)
