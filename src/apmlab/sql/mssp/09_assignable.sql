@@ -2,9 +2,9 @@
 -- Part A and Part B in every enrolled month of the calendar year, with at least one primary
 -- care service (425.400(c)) from a primary care physician, a non-physician practitioner or
 -- a step-two specialist in the year (its retrospective window: the emergency's extra codes
--- count when the year includes the emergency, 425.400(c)(2)). They are the population of the national and county
--- (regional) expenditures and of the 99th-percentile truncation (425.652(a)(4),
--- 425.654(a)). Expenditure excludes IME, DSH and uncompensated care payments
+-- count when the year includes the emergency, 425.400(c)(2)). They are the population of
+-- the national and county (regional) expenditures and of the 99th-percentile truncation
+-- (425.652(a)(4), 425.654(a)). Expenditure excludes IME, DSH and uncompensated care payments
 -- (425.652(a)(1)(i)). Risk scores come from mssp_risk_input (apmlab.mssp.benchmark).
 -- County is the county of residence at the last enrolled month of the year.
 SELECT
