@@ -1,0 +1,45 @@
+"""The beneficiary risk-factor regression (510.301(a), 512.545(a)) recovers known factors."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+from apmlab import engine, episodes
+from apmlab.episodes import risk
+
+COLUMNS = ("model VARCHAR, anchor_drg VARCHAR, hcc_count_band VARCHAR, age_band VARCHAR, "
+           "dual VARCHAR, bed_size VARCHAR, capped_payment DOUBLE, cancelled BOOLEAN")
+
+
+def test_fit_recovers_multiplicative_factors_relative_to_the_most_frequent_level():
+    """Episode payments built as DRG base x age factor x dual factor, exactly: the fit on log
+    payment gives each level's log factor over the reference level, the most frequent one
+    (65-74, not full dual), whatever the DRG mix. Canceled episodes are left out."""
+    base = {"469": 30_000.0, "470": 18_000.0}
+    age = {"65_74": 1.0, "75_84": 1.10, "85plus": 1.25}
+    dual = {"not_full_dual": 1.0, "full_dual": 1.20}
+    copies = {"65_74": 5, "75_84": 3, "85plus": 2}  # 65-74 is the most frequent age band
+    rows = []
+    for drg, a, d in itertools.product(base, age, dual):
+        for _ in range(copies[a] * (3 if d == "not_full_dual" else 1)):
+            rows.append(("cjr", drg, "1", a, d, "le250", base[drg] * age[a] * dual[d], False))
+    rows.append(("cjr", "470", "1", "85plus", "full_dual", "le250", 1.0, True))  # canceled: ignored
+    con = engine.connect()
+    episodes._write(con, "episodes_capped", COLUMNS, rows)
+    fitted = {(f, lvl): b for _, f, lvl, b in risk.fit(con, "cjr", ["age_band", "dual"])}
+    assert fitted == pytest.approx({
+        ("age_band", "75_84"): math.log(1.10),
+        ("age_band", "85plus"): math.log(1.25),
+        ("dual", "full_dual"): math.log(1.20),
+    })
+
+
+def test_a_factor_with_one_level_gets_no_coefficient():
+    con = engine.connect()
+    episodes._write(con, "episodes_capped", COLUMNS, [
+        ("team", "470", "0", "65_74", "not_full_dual", "le250", 10_000.0 * (1 + i % 3), False)
+        for i in range(9)])
+    assert risk.fit(con, "team", ["dual", "bed_size"]) == []
