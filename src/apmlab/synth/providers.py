@@ -13,11 +13,14 @@ import numpy as np
 
 from apmlab.synth import codes
 
-# Beneficiaries per facility or practice (floors keep small populations plausible).
-PER_FACILITY = {"hospital": (4_000, 4), "rehab": (50_000, 1), "long_term": (100_000, 1),
+# Beneficiaries per facility or practice; the floors keep small populations plausible and
+# give a demo-sized population enough participants (hospitals, practices) per model for
+# intervals clustered on them.
+PER_FACILITY = {"hospital": (4_000, 10), "rehab": (50_000, 1), "long_term": (100_000, 1),
                 "psych": (100_000, 1), "snf": (2_500, 4), "hha": (6_000, 2),
                 "hospice": (15_000, 2), "esrd": (15_000, 1), "dme_supplier": (20_000, 2)}
 PCP_PRACTICE_BENEFICIARIES = 1_500
+PCP_PRACTICE_FLOOR = 20
 SPECIALIST_PRACTICE_BENEFICIARIES = 12_000
 FACILITY_TYPE = {"hospital": "hospital", "cah": "hospital", "rehab": "rehab_facility",
                  "long_term": "long_term_care_hospital", "psych": "psychiatric_hospital",
@@ -130,7 +133,7 @@ def build(beneficiaries: int, rng: np.random.Generator) -> Providers:
         # Primary care practices: physicians plus nurse practitioners / physician assistants.
         pcp_codes = [c for c, _ in codes.PRIMARY_CARE]
         pcp_p = np.array([p for _, p in codes.PRIMARY_CARE])
-        for _ in range(max(8, round(n_state / PCP_PRACTICE_BENEFICIARIES))):
+        for _ in range(max(PCP_PRACTICE_FLOOR, round(n_state / PCP_PRACTICE_BENEFICIARIES))):
             practice += 1
             county = int(rng.choice(counties, p=weights))
             for _ in range(1 + rng.poisson(3)):
