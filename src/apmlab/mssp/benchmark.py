@@ -1,7 +1,7 @@
 """Shared Savings Program benchmarks from claims: historical benchmark, adjustments, update,
 performance-year risk adjustment (42 CFR 425.601, 425.652-425.660).
 
-The per-beneficiary work is set-based SQL: ``sql/mssp/09_assignable.sql`` picks the
+The per-beneficiary work is set-based SQL: ``sql/mssp/08_assignable.sql`` picks the
 assignable population, :func:`apmlab.core.truncate_at_percentile` truncates it at the 99th
 percentile by year and enrollment type, and ``sql/mssp_benchmark/`` sums it by nation,
 county and ACO agreement. This module then does the per-ACO arithmetic (rules in
