@@ -30,7 +30,7 @@ app.add_typer(reach_app, name="reach")
 app.add_typer(risk_app, name="risk")
 console = Console(stderr=True, soft_wrap=True)
 
-DEMO_BENEFICIARIES = 20_000
+DEMO_BENEFICIARIES = 50_000
 DEMO_YEARS = (2021, 2025)
 DEMO_SEED = 20261122
 
