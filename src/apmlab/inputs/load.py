@@ -34,6 +34,7 @@ class InputError(ValueError):
 # ICD-10-CM: a letter, a digit, then one to five letters or digits (dots removed at load).
 ICD10_CM = r"^[A-Z][0-9][0-9A-Z]{1,5}$"
 DATE_HINT = "expected a date as YYYY-MM-DD or YYYYMMDD"
+TYPE_ERROR = "value does not convert: "  # marks a structural error among the row reasons
 TRUE_WORDS = ("true", "t", "1", "y", "yes")
 FALSE_WORDS = ("false", "f", "0", "n", "no")
 
@@ -228,6 +229,9 @@ def _typed(column: Column, src: str, src_type: str) -> tuple[str, str | None]:
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], loaded: Loaded):
+    """One pass over the source writes every row, typed, with its exclusion reason; the
+    counts come from that table and the excluded rows are then deleted. (Claims can be
+    100M+ rows: the conversions and the 25 diagnosis-code checks are computed once.)"""
     raw = _read(con, files)
     con.register("_raw", raw)
     source_types = {
@@ -252,34 +256,38 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], l
         if column.default is not None:
             value = f"coalesce({value}, {column.default})"
         select.append(f"CAST({value} AS {column.type}) AS {column.name}")
-    _raise_on_type_errors(con, table, failures)
 
-    reasons = [(f"missing {c.name}", f"{c.name} IS NULL") for c in columns if c.required]
-    reasons += [
+    # A value that does not convert is structural (the load stops); it is checked first,
+    # on the source text, so that the row's other reasons cannot hide it.
+    source_checks = [(f"{TYPE_ERROR}{c.name}", cond) for c, cond in failures]
+    row_checks = [(f"missing {c.name}", f"{c.name} IS NULL") for c in columns if c.required]
+    row_checks += [
         (f"invalid {c.name}", f"{c.name} NOT IN ({', '.join(repr(v) for v in c.allowed)})")
         for c in columns
         if c.allowed
     ]
-    reasons += ROW_RULES[table]
+    row_checks += ROW_RULES[table]
+    typed = (
+        f"SELECT {', '.join(select)}, _file, _row, {_first_match(source_checks)} AS _source_error"
+        " FROM _raw"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT * EXCLUDE (_source_error),"
+        f" coalesce(_source_error, {_first_match(row_checks)}) AS _reason FROM ({typed})"
+    )
+    con.unregister("_raw")
     key = UNIQUE_KEYS.get(table)
-    typed_sql = f"SELECT {', '.join(select)}, _file, _row FROM _raw"
-    if key and _has_duplicates(con, typed_sql, key):
-        rank = f"row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY _file, _row)"
-        typed_sql = f"SELECT *, {rank} AS _rank FROM ({typed_sql})"
-        reasons.append((f"duplicate {' + '.join(key)}", "_rank > 1"))
-    cases = " ".join(f"WHEN {cond} THEN '{reason}'" for reason, cond in reasons)
-    staged = f"SELECT *, CASE {cases} END AS _reason FROM ({typed_sql})"
-    names = ", ".join(c.name for c in columns)
-    # Two passes over the source rather than a staged copy: claims can be 100M+ rows.
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {names} FROM ({staged})"
-                " WHERE _reason IS NULL")
+    if key:
+        _mark_duplicates(con, table, key)
+
     money = table == "medical_claim"
     paid = "sum(paid_amount)" if money else "NULL"
     allowed = "sum(allowed_amount)" if money else "NULL"
     counts = con.execute(
         f"SELECT _reason, count(*), {paid}, {allowed}, min((_file, _row))"
-        f" FROM ({staged}) GROUP BY _reason"
+        f" FROM {table} GROUP BY _reason"
     ).fetchall()
+    _raise_on_type_errors(con, table, failures, counts)
     for reason, rows, paid_sum, allowed_sum, first in counts:
         if reason is not None:
             con.execute(
@@ -288,39 +296,52 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], l
             )
     loaded.rows_read[table] = sum(row[1] for row in counts)
     loaded.rows_kept[table] = sum(row[1] for row in counts if row[0] is None)
-    con.unregister("_raw")
+    if loaded.rows_kept[table] < loaded.rows_read[table]:
+        con.execute(f"DELETE FROM {table} WHERE _reason IS NOT NULL")
+    for helper in ("_reason", "_file", "_row"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {helper}")
     if money:
         loaded.dollars_in = _raw_paid_total(con, files)
 
 
-def _raise_on_type_errors(con, table: str, failures: list[tuple[Column, str]]) -> None:
-    """One scan finds, per column, how many values fail to convert and the first one."""
-    if not failures:
+def _first_match(checks: list[tuple[str, str]]) -> str:
+    """SQL naming the first check a row fails, or NULL."""
+    if not checks:
+        return "CAST(NULL AS VARCHAR)"
+    return "CASE " + " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in checks) + " END"
+
+
+def _mark_duplicates(con, table: str, key: tuple[str, ...]) -> None:
+    """Rows that repeat a key: the first in file order stays, the others are excluded."""
+    cols = ", ".join(key)
+    total, distinct = con.execute(
+        f"SELECT count(*), count(DISTINCT ({cols})) FROM {table}"
+    ).fetchall()[0]
+    if total == distinct:
         return
-    aggregates = ", ".join(
-        f"count(*) FILTER (WHERE {cond}), min((_file, _row)) FILTER (WHERE {cond})"
-        for _, cond in failures
+    con.execute(
+        f"UPDATE {table} SET _reason = 'duplicate {' + '.join(key)}'"
+        f" FROM (SELECT rowid AS repeat_id FROM (SELECT rowid, row_number() OVER"
+        f" (PARTITION BY {cols} ORDER BY _file, _row) AS _rank FROM {table}) WHERE _rank > 1)"
+        f" WHERE rowid = repeat_id AND _reason IS NULL"
     )
-    found = con.execute(f"SELECT {aggregates} FROM _raw").fetchall()[0]
-    for i, (column, _) in enumerate(failures):
-        bad, first = found[2 * i: 2 * i + 2]
-        if bad:
+
+
+def _raise_on_type_errors(con, table: str, failures: list[tuple[Column, str]],
+                          counts: list[tuple]) -> None:
+    """Stop at the first column (in schema order) holding a value that does not convert."""
+    found = {reason: (rows, first) for reason, rows, _, _, first in counts if reason}
+    for column, _ in failures:
+        if f"{TYPE_ERROR}{column.name}" in found:
+            bad, (file_name, row) = found[f"{TYPE_ERROR}{column.name}"]
+            con.execute(f"DROP TABLE {table}")
             hint = DATE_HINT if column.type == "DATE" else f"expected {column.type.lower()}"
             if column.type == "BOOLEAN":
                 hint = f"expected one of {', '.join(TRUE_WORDS + FALSE_WORDS)}"
-            file_name, row = first
             raise InputError(
                 f"{file_name} row {row}, column {column.name}: value is not valid"
                 f" ({hint}); {bad} row(s) of table {table} have this problem"
             )
-
-
-def _has_duplicates(con, typed_sql: str, key: tuple[str, ...]) -> bool:
-    cols = ", ".join(key)
-    total, distinct = con.execute(
-        f"SELECT count(*), count(DISTINCT ({cols})) FROM ({typed_sql})"
-    ).fetchall()[0]
-    return total != distinct
 
 
 def _raw_paid_total(con, files: list[Path]) -> float:
