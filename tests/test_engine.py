@@ -89,3 +89,27 @@ def test_badly_named_model_file_is_refused(tmp_path, monkeypatch):
         engine.stage_models("s")
     with pytest.raises(ValueError, match="no SQL stage named 'nope'"):
         engine.stage_models("nope")
+
+
+def test_view_model_follows_its_source_and_replaces_an_old_table(tmp_path, monkeypatch):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "01_doubled.sql").write_text(
+        "-- materialize: view\nSELECT 2 * x AS y FROM source")
+    monkeypatch.setattr(engine, "SQL_ROOT", tmp_path)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE source AS SELECT 1 AS x")
+    con.execute("CREATE TABLE s_doubled AS SELECT 0 AS y")  # written by an older version
+    engine.run_stage(con, "s", {})
+    con.execute("INSERT INTO source VALUES (5)")
+    assert con.execute("SELECT y FROM s_doubled ORDER BY y").fetchall() == [(2,), (10,)]
+    (tmp_path / "s" / "01_doubled.sql").write_text("SELECT 3 AS y")  # back to a table
+    engine.run_stage(con, "s", {})
+    assert con.execute("SELECT y FROM s_doubled").fetchall() == [(3,)]
+
+
+def test_view_model_refuses_parameters(tmp_path, monkeypatch):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "01_a.sql").write_text("-- materialize: view\nSELECT $n AS y")
+    monkeypatch.setattr(engine, "SQL_ROOT", tmp_path)
+    with pytest.raises(ValueError, match="a view cannot take parameters"):
+        engine.run_stage(duckdb.connect(), "s", {"n": 1})

@@ -39,6 +39,12 @@ class SqlModel:
         return self.path.read_text()
 
     @property
+    def kind(self) -> str:
+        """TABLE, or VIEW when the file's first line asks for one."""
+        first = self.sql.split("\n", 1)[0].strip().lower().replace(" ", "")
+        return "VIEW" if first == "--materialize:view" else "TABLE"
+
+    @property
     def parameters(self) -> set[str]:
         return set(_PARAM.findall(_strip_comments(self.sql)))
 
@@ -83,9 +89,28 @@ def run_stage(
         missing = needed - params.keys()
         if missing:
             raise ValueError(f"{model.path.name}: no value for parameter(s) {sorted(missing)}")
+        if model.kind == "VIEW" and needed:
+            raise ValueError(f"{model.path.name}: a view cannot take parameters")
         if on_model:
             on_model(model)
         bound = {k: params[k] for k in needed}
-        con.execute(f'CREATE OR REPLACE TABLE "{model.table}" AS\n{model.sql}', bound or None)
+        _drop_other_kind(con, model)
+        create = f'CREATE OR REPLACE {model.kind} "{model.table}" AS\n{model.sql}'
+        con.execute(create, bound or None)
         written.append(model.table)
     return written
+
+
+def _drop_other_kind(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
+    """A database written before a model changed kind holds a table where a view goes (or
+    the reverse); CREATE OR REPLACE cannot replace one with the other."""
+    other = "VIEW" if model.kind == "TABLE" else "TABLE"
+    catalog = {
+        "VIEW": "duckdb_views() WHERE view_name",
+        "TABLE": "duckdb_tables() WHERE table_name",
+    }
+    found = con.execute(
+        f"SELECT count(*) FROM {catalog[other]} = $name", {"name": model.table}
+    ).fetchall()[0][0]
+    if found:
+        con.execute(f'DROP {other} "{model.table}"')

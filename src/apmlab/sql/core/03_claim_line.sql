@@ -1,3 +1,6 @@
+-- materialize: view
+-- (a projection of medical_claim, which can hold 100M+ lines: copying it would double the
+-- database and cost more than every later read of the view together).
 -- Each claim line with its service category (methodology.md section 7, as the MSSP
 -- public use file groups Parts A and B spending) and its year (of the claim's end date,
 -- the "through" date; for inpatient stays that is the discharge).
@@ -27,4 +30,5 @@ SELECT
     END AS service_category,
     l.ime_amount + l.dsh_amount + l.uncompensated_care_amount AS supplemental_amount
 FROM medical_claim AS l
-WHERE year(l.claim_end_date) BETWEEN $first_year AND $last_year
+WHERE year(l.claim_end_date) BETWEEN (SELECT min(year) FROM core_calendar_month)
+    AND (SELECT max(year) FROM core_calendar_month)
