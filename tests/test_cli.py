@@ -8,7 +8,7 @@ import sys
 import duckdb
 import pytest
 
-from tiny_input import write_input
+from tiny_input import LINE, write_input
 
 COMMANDS = [[], ["run"], ["demo"], ["export"], ["generate"]]
 
@@ -26,11 +26,15 @@ def test_help(command):
 
 
 def test_run_writes_database_and_report(tmp_path):
-    data = write_input(tmp_path / "in")
+    late = {**LINE, "claim_id": "C2", "claim_start_date": "2022-03-01",
+            "claim_end_date": "2022-03-01", "paid_amount": "20"}
+    data = write_input(tmp_path / "in", medical_claim=[LINE, late])
     out = tmp_path / "out"
     result = apmlab("run", "--data", str(data), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "Dollars in $80.00 = kept $80.00 + excluded $0.00" in result.stderr
+    assert "Dollars in $100.00 = kept $100.00 + excluded $0.00" in result.stderr
+    # Enrollment ends with 2021, so the run covers 2021: the 2022 claim is counted, not lost.
+    assert "(outside the run's years): 1 claim line(s), $20.00 paid" in result.stderr
     assert (out / "report.html").stat().st_size > 1000
     con = duckdb.connect(str(out / "apmlab.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM core_beneficiary_year").fetchall() == [(1,)]

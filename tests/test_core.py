@@ -65,6 +65,7 @@ CLAIMS = [
     inst("C14", "131", "210001", 999, day="2023-01-05"),  # after the run's years
     prof("C15", "99215", "1000000004", 150, person="P2"),  # internal medicine
     inst("C16", "131", "210001", 100, person="P3", day="2022-05-01"),
+    inst("C17", "131", "210001", 60, day="2022-03-01"),  # P1 died in 2021: no 2022 month
 ]
 PROVIDERS = [
     {"npi": "1000000001", "provider_type": "physician", "specialty_code": "08"},
@@ -145,7 +146,18 @@ def test_spending_table_adds_up_to_claim_lines(con):
     lines, spending = con.execute(
         "SELECT (SELECT sum(paid_amount) FROM core_claim_line),"
         " (SELECT sum(paid_amount) FROM core_spending)").fetchall()[0]
-    assert lines == spending == 31_390 + 150 + 100
+    assert lines == spending == 31_390 + 150 + 100 + 60
+
+
+def test_dollars_no_beneficiary_year_carries_are_counted(con):
+    """C14 ends in 2023, after the run's years; C17 is P1's, in 2022, after P1's death."""
+    found = con.execute("SELECT reason, claim_lines, beneficiaries, paid_amount"
+                        " FROM core_unattributed_claims ORDER BY reason").fetchall()
+    assert found == [("in a year with no enrolled month", 1, 1, 60),
+                     ("outside the run's years", 1, 1, 999)]
+    carried = con.execute("SELECT sum(total_paid) FROM core_beneficiary_year").fetchall()[0][0]
+    kept = con.execute("SELECT sum(paid_amount) FROM medical_claim").fetchall()[0][0]
+    assert kept == carried + 60 + 999
 
 
 def test_truncation_caps_annualised_spending_at_the_percentile(con):

@@ -48,6 +48,11 @@ class Stage:
 def _run_core(ctx: RunContext) -> None:
     with ctx.console.status("core") as status:
         core.run(ctx.con, ctx.years, on_model=lambda m: status.update(f"core: {m.table}"))
+    for reason, lines, paid in ctx.con.execute(
+        "SELECT reason, claim_lines, paid_amount FROM core_unattributed_claims ORDER BY reason"
+    ).fetchall():
+        ctx.console.print(f"Not in any beneficiary-year ({reason}): {lines:,} claim line(s),"
+                          f" ${paid:,.2f} paid.")
 
 
 def _core_sections(ctx: RunContext) -> list[Section]:

@@ -117,4 +117,12 @@ def data_quality(con: duckdb.DuckDBPyConnection, dollar_line: str) -> Section:
                      ["number", "number", "number", "money"], count_column=2)
     else:
         body = "<p>No row was excluded.</p>"
+    outside = con.execute(
+        "SELECT reason, claim_lines, beneficiaries, paid_amount FROM core_unattributed_claims"
+        " ORDER BY reason"
+    ).fetchall()
+    if outside:
+        body += "<p>Claim lines kept at load that no beneficiary-year carries:</p>" + table(
+            ["Reason", "Claim lines", "Beneficiaries", "Paid dollars"], outside,
+            ["number", "number", "number", "money"], count_column=2)
     return Section("Data quality", f"<p>{dollar_line}</p>{body}")
