@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pyarrow as pa
 
-from apmlab.risk import refdata, score, spec
+from apmlab.risk import kernel, refdata, score, spec
 
 N = 600
 
@@ -80,3 +80,13 @@ def test_normalized_and_payment_columns_are_cms_decimal_roundings():
             payment.append(float(_round(blended * (1 - ma))))
         assert blend.column(f"{column}_NORMALIZED").to_pylist() == normalized
         assert blend.column(f"{column}_PAYMENT").to_pylist() == payment
+
+
+def test_diagnoses_handled_in_slices_score_the_same(monkeypatch):
+    """Rows are processed in slices of whole runs; slices of ~7 rows (runs cut across
+    slice ends, persons with no rows, shuffled rows) change nothing."""
+    persons, diagnoses, rng = _population(4)
+    shuffled = diagnoses.take(rng.permutation(diagnoses.num_rows))
+    whole = [score(persons, d, 2026).table for d in (diagnoses, shuffled)]
+    monkeypatch.setattr(kernel, "CHUNK_ROWS", 7)
+    assert [score(persons, d, 2026).table for d in (diagnoses, shuffled)] == whole

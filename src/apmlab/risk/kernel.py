@@ -47,6 +47,7 @@ LANES = 3
 WORDS = -(-len(SEGMENTS) // LANES)
 CHUNK = 16  # bits of the mask per lookup table
 MAX_AGE = 200  # the age bands' last age; DOBs are checked to be after 1900
+CHUNK_ROWS = 1 << 20  # diagnosis rows handled at a time
 _HCC = re.compile(r"HCC(\d+)")
 # A 128-bit mask as one 16-byte item: np.take moves it ten times faster than a row of two
 # uint64 (fancy row indexing); .view(np.uint64).reshape(-1, 2) gives the two words back.
@@ -294,27 +295,26 @@ class Scored:
 def score(t: ModelTables, persons: Persons, codes: pa.Array) -> Scored:
     """Raw scores of every segment for every person (see the module docstring)."""
     n = persons.n
-    entry, unmapped = _lookup(t, codes)
-    row_words = np.take(t.code_words, entry)
-    edited = np.flatnonzero(entry >= t.first_edited)
-    if len(edited):
-        who = np.searchsorted(persons.run_start, edited, side="right") - 1
-        if persons.run_person is not None:
-            who = persons.run_person[who]
-        e = t.entry_edit[entry[edited] - t.first_edited]
-        fires = np.where(t.edit_kind_sex[e], persons.sex[who] == t.edit_sex[e],
-                         (persons.age[who] >= t.edit_age_at_least[e])
-                         | (persons.age[who] <= t.edit_age_at_most[e]))
-        row_words[edited[fires]] = t.edit_words[e[fires]]
     words = np.zeros((n, 2), dtype=np.uint64)
-    if len(row_words):
-        per_run = np.bitwise_or.reduceat(row_words.view(np.uint64).reshape(-1, 2),
-                                         persons.run_start, axis=0)
-        if persons.run_person is None:
-            words[: len(per_run)] = per_run
+    unmapped = 0
+    runs = len(persons.run_start)
+    # diagnosis rows in slices of whole runs of about CHUNK_ROWS rows: the row-level
+    # temporaries stay small and are reused instead of touching fresh memory
+    firsts = np.unique(np.searchsorted(persons.run_start, np.arange(0, len(codes), CHUNK_ROWS)))
+    bounds = [*firsts[firsts < runs], runs]
+    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+        row0 = persons.run_start[first]
+        row1 = persons.run_start[last] if last < runs else len(codes)
+        starts = persons.run_start[first:last] - row0
+        owner = None if persons.run_person is None else persons.run_person[first:last]
+        per_run, missing = _runs(t, persons, codes.slice(row0, row1 - row0), starts,
+                                 np.arange(first, last) if owner is None else owner)
+        unmapped += missing
+        if owner is None:
+            words[first:last] = per_run
         else:
             for j in range(2):
-                np.bitwise_or.at(words[:, j], persons.run_person, per_run[:, j])
+                np.bitwise_or.at(words[:, j], owner, per_run[:, j])
     _hierarchies(t, words)
     flags, interactions = _flags_and_interactions(t, words, t.demo_disabl[persons.demo_key])
     count = np.bitwise_count(words[:, 0]) + np.bitwise_count(words[:, 1])
@@ -327,6 +327,24 @@ def score(t: ModelTables, persons: Persons, codes: pa.Array) -> Scored:
             for j in range(WORDS):
                 total[j] += np.take(table[j], chunks[:, k])
     return Scored(flags, _unpack(total), unmapped)
+
+
+def _runs(t: ModelTables, persons: Persons, codes: pa.Array, starts: np.ndarray,
+          owner: np.ndarray) -> tuple[np.ndarray, int]:
+    """The CC mask (n_runs, 2) of each run of rows (starting at ``starts``, person
+    ``owner``) after the age/sex and MCE edits, and the number of rows not in the map."""
+    entry, unmapped = _lookup(t, codes)
+    row_words = np.take(t.code_words, entry)
+    edited = np.flatnonzero(entry >= t.first_edited)
+    if len(edited):
+        who = owner[np.searchsorted(starts, edited, side="right") - 1]
+        e = t.entry_edit[entry[edited] - t.first_edited]
+        fires = np.where(t.edit_kind_sex[e], persons.sex[who] == t.edit_sex[e],
+                         (persons.age[who] >= t.edit_age_at_least[e])
+                         | (persons.age[who] <= t.edit_age_at_most[e]))
+        row_words[edited[fires]] = t.edit_words[e[fires]]
+    return np.bitwise_or.reduceat(row_words.view(np.uint64).reshape(-1, 2), starts,
+                                  axis=0), unmapped
 
 
 def _lookup(t: ModelTables, codes: pa.Array) -> tuple[np.ndarray, int]:

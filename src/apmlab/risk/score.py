@@ -291,9 +291,12 @@ def _assemble(ids: pa.Array, year: PaymentYear, hccs: tuple[int, ...],
     columns: dict[str, pa.Array] = {"ID": ids}
     for cc, flag in zip(hccs, principal.hcc_flags, strict=True):
         columns[f"HCC{cc}"] = pa.array(flag)
+    made: dict[int, pa.Array] = {}  # one column per distinct array (payment may be normalized)
     for suffix, values, unit in (("", principal.thousandths, 1000),
                                  ("_NORMALIZED", normalized[year.principal_model], scale),
                                  ("_PAYMENT", payment, scale)):
         for out, v in zip(SCORE_COLUMNS.values(), values, strict=True):
-            columns[out + suffix] = pa.array(v / unit)
+            if id(v) not in made:
+                made[id(v)] = pa.array(v / unit)
+            columns[out + suffix] = made[id(v)]
     return pa.table(columns)
