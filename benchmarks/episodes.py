@@ -67,9 +67,9 @@ def main() -> None:
         print(f"  {name:<58} {wall:7.1f}  {model_cpu:7.1f}")
     print(f"episodes             {counts[0]:,} ({counts[1]:,} at participants)")
     print(f"reconciliations      {counts[2]:,}")
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     print(f"episodes stage       {seconds['episodes stage']:.1f} s wall, {cpu:.1f} s CPU "
-          f"({os.cpu_count()} cores, DuckDB threads "
-          f"{con.execute('SELECT current_setting(''threads'')').fetchall()[0][0]})")
+          f"({os.cpu_count()} cores, DuckDB threads {threads})")
     print(f"peak memory          {peak_memory_gb():.2f} GB")
     print("load average         {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()))
 
