@@ -224,6 +224,20 @@ def test_adjustment_lines_may_be_negative(input_dir):
     assert loaded.dollars_kept == 50.0
 
 
+def test_a_text_column_is_normalised_even_when_one_value_needs_it(input_dir):
+    """Columns already canonical are copied as read; one untidy value among clean ones
+    (padded, cased, blank) must still be normalised."""
+    folder = input_dir(medical_claim=[
+        line(claim_id="C1", diagnosis_code_1="E119", revenue_center_code="0450"),
+        line(claim_id="C2", diagnosis_code_1=" e11.9 ", revenue_center_code="450"),
+        line(claim_id="C3", diagnosis_code_1="", revenue_center_code="0450 "),
+    ])
+    rows = apmlab.load(folder).con.execute(
+        "SELECT diagnosis_code_1, revenue_center_code FROM medical_claim ORDER BY claim_id"
+    ).fetchall()
+    assert rows == [("E119", "0450"), ("E119", "0450"), (None, "0450")]
+
+
 def test_dotted_diagnosis_codes_are_normalised(input_dir):
     folder = input_dir(medical_claim=[line(diagnosis_code_1="e11.69")])
     con = apmlab.load(folder).con
