@@ -106,8 +106,8 @@ def main() -> None:
     ours_cpu_rate, theirs_cpu_rate = args.people / ours_cpu, n / theirs_cpu
     print(f"per CPU-second (all threads): apmlab {ours_cpu_rate:,.0f} people/s, hccinfhir "
           f"{theirs_cpu_rate:,.0f} people/s, ratio {ours_cpu_rate / theirs_cpu_rate:,.0f}x")
-    print(f"apmlab CPU: {ours_cpu:.2f} s, of which {ours_sys:.2f} s in the kernel (mostly "
-          "first touch of fresh memory)")
+    print(f"apmlab CPU: {ours_cpu:.2f} s, of which {ours_sys:.2f} s system time (mostly page "
+          "faults on fresh memory)")
     print(f"largest |score difference| on the shared {n:,}: {diff:.3g}")
     print(f"peak memory (max RSS of this process): {peak_gb:.2f} GB")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
