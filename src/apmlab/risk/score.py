@@ -274,29 +274,26 @@ def _assemble(ids: pa.Array, year: PaymentYear, hccs: tuple[int, ...],
               for m in scored}
     weight = {m: thousandths(w, f"{m} blend weight") for m, w in year.blend.items()}
     ma = thousandths(year.ma_coding_adjustment, "MA coding adjustment") if ma_adjust else 0
-    normalized = {}
-    for m, s in scored.items():
-        # one division per distinct raw score: a table over 0..the largest raw score
-        table = _round_half_up(np.arange(max(int(v.max(initial=0)) for v in s.thousandths)
+    # one exact division per distinct raw score: tables over 0..the largest raw score
+    table = {m: _round_half_up(np.arange(max(int(v.max(initial=0)) for v in s.thousandths)
                                          + 1) * scale, factor[m])
-        normalized[m] = [np.take(table, v) for v in s.thousandths]
-    payment = []
-    for i in range(len(SCORE_COLUMNS)):
-        if len(weight) == 1:  # one model at full weight: the blend is its normalized score
-            blend = normalized[year.principal_model][i]
-        else:
-            blend = _round_half_up(sum(weight[m] * normalized[m][i] for m in weight), 1000)
-        payment.append(_round_half_up(blend * (1000 - ma), 1000) if ma else blend)
+             for m, s in scored.items()}
     principal = scored[year.principal_model]
+    normalized = [np.take(table[year.principal_model] / scale, v)
+                  for v in principal.thousandths]
+    if len(weight) == 1 and not ma:  # one model at full weight: the blend is normalized
+        payment = normalized
+    else:
+        payment = []
+        for i in range(len(SCORE_COLUMNS)):
+            norm = {m: np.take(table[m], s.thousandths[i]) for m, s in scored.items()}
+            blend = _round_half_up(sum(weight[m] * norm[m] for m in weight), 1000)
+            payment.append(_round_half_up(blend * (1000 - ma), 1000) / scale)
     columns: dict[str, pa.Array] = {"ID": ids}
     for cc, flag in zip(hccs, principal.hcc_flags, strict=True):
         columns[f"HCC{cc}"] = pa.array(flag)
-    made: dict[int, pa.Array] = {}  # one column per distinct array (payment may be normalized)
-    for suffix, values, unit in (("", principal.thousandths, 1000),
-                                 ("_NORMALIZED", normalized[year.principal_model], scale),
-                                 ("_PAYMENT", payment, scale)):
+    for suffix, values in (("", [v / 1000 for v in principal.thousandths]),
+                           ("_NORMALIZED", normalized), ("_PAYMENT", payment)):
         for out, v in zip(SCORE_COLUMNS.values(), values, strict=True):
-            if id(v) not in made:
-                made[id(v)] = pa.array(v / unit)
-            columns[out + suffix] = made[id(v)]
+            columns[out + suffix] = pa.array(v)
     return pa.table(columns)
