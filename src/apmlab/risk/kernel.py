@@ -112,7 +112,8 @@ class ModelTables:
     edit_age_at_most: np.ndarray
     edit_words: np.ndarray  # the CC mask (_PAIR) when it fires; zero = code voided
     requires: tuple[tuple[int, np.ndarray], ...]  # (bit, mask of companions)
-    drop_tables: tuple[np.ndarray, ...]  # per 16-bit chunk: CCs dropped (_PAIR)
+    drop_tables: tuple[tuple[int, np.ndarray], ...]  # (16-bit chunk, CCs dropped (_PAIR)),
+    # for the chunks holding a CC that drops others
     groups: dict[str, tuple[int, ...]]  # group -> bit positions (DISABL: demographic)
     interactions: tuple[tuple[str, str], ...]  # (left term, right term), in bit order
     hcc_score: tuple[np.ndarray, ...]  # per 16-bit chunk: (WORDS, 65536) packed sums
@@ -203,7 +204,9 @@ def tables(model: str, year: int) -> ModelTables:
                                   dtype=np.int64),
         edit_words=edit_words.view(_PAIR).ravel(),
         requires=tuple((pos[cc], words_of(need)) for cc, need in requires.items()),
-        drop_tables=tuple(t.view(_PAIR).ravel() for t in _chunk_tables(children, np.bitwise_or)),
+        drop_tables=tuple((k, t.view(_PAIR).ravel())
+                          for k, t in enumerate(_chunk_tables(children, np.bitwise_or))
+                          if t.any()),
         groups={g: tuple(p) for g, p in groups.items()},
         interactions=tuple((r["left_term"], r["right_term"]) for r in inter),
         hcc_score=_by_word(_chunk_tables(packed(f"HCC{cc}" for cc in hccs), np.add)),
@@ -372,7 +375,7 @@ def _hierarchies(t: ModelTables, words: np.ndarray) -> None:
         words[lacking, word] &= ~np.uint64(1 << (bit % 64))
     chunks = words.view(np.uint16).reshape(len(words), -1)
     dropped = np.zeros_like(words)
-    for k, table in enumerate(t.drop_tables):
+    for k, table in t.drop_tables:
         dropped |= np.take(table, chunks[:, k]).view(np.uint64).reshape(-1, 2)
     words &= ~dropped
 
