@@ -113,3 +113,12 @@ def test_view_model_refuses_parameters(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "SQL_ROOT", tmp_path)
     with pytest.raises(ValueError, match="a view cannot take parameters"):
         engine.run_stage(duckdb.connect(), "s", {"n": 1})
+
+
+def test_memory_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv(engine.MEMORY_LIMIT_VARIABLE, "1GB")
+    limit = engine.connect().execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit == "953.6 MiB"  # 1 GB = 10^9 bytes, printed in binary units
+    monkeypatch.setenv(engine.MEMORY_LIMIT_VARIABLE, "lots")
+    with pytest.raises(ValueError, match="APMLAB_MEMORY_LIMIT='lots'"):
+        engine.connect()

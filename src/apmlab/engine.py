@@ -10,6 +10,7 @@ later run on Spark.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -70,9 +71,19 @@ def stage_models(stage: str) -> list[SqlModel]:
     return models
 
 
+MEMORY_LIMIT_VARIABLE = "APMLAB_MEMORY_LIMIT"
+
+
 def connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
-    """Open the run database (DuckDB file, or memory)."""
-    return duckdb.connect(str(database))
+    """Open the run database (DuckDB file, or memory). DuckDB may use 80% of the machine's
+    memory and spills to disk beyond its limit; on a shared machine set a lower limit with
+    the environment variable APMLAB_MEMORY_LIMIT (e.g. ``8GB``)."""
+    limit = os.environ.get(MEMORY_LIMIT_VARIABLE)
+    config = {"memory_limit": limit} if limit else {}
+    try:
+        return duckdb.connect(str(database), config=config)
+    except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
+        raise ValueError(f"{MEMORY_LIMIT_VARIABLE}={limit!r}: {exc}") from None
 
 
 def run_stage(
