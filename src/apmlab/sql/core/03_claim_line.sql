@@ -30,5 +30,6 @@ SELECT
     END AS service_category,
     l.ime_amount + l.dsh_amount + l.uncompensated_care_amount AS supplemental_amount
 FROM medical_claim AS l
-WHERE year(l.claim_end_date) BETWEEN (SELECT min(year) FROM core_calendar_month)
-    AND (SELECT max(year) FROM core_calendar_month)
+-- (A semi-join rather than BETWEEN scalar subqueries: DuckDB then estimates the view's size
+-- well enough to build its hash tables on the small side of later joins.)
+WHERE year(l.claim_end_date) IN (SELECT year FROM core_calendar_month)
