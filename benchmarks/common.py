@@ -1,4 +1,5 @@
-"""Shared by the benchmark scripts: peak memory and a timer that prints as it goes."""
+"""Shared by the benchmark scripts: peak memory, timers that print as they go, the
+synthetic population and the arguments every claims-scale script takes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from apmlab import engine
 
 
 def peak_memory_gb() -> float:
@@ -48,3 +51,22 @@ def population_parser(description: str, years: str = "2021-2025") -> argparse.Ar
     parser.add_argument("--workdir", type=Path, default=None,
                         help="reuse or keep the generated data here (default: a temp dir)")
     return parser
+
+
+class ModelClock:
+    """Wall and CPU seconds of each SQL model (``on_model`` is called before each one, so a
+    model's time runs until the next call or :meth:`stop`)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+        self._current: tuple[str, float, float] | None = None
+
+    def __call__(self, model: engine.SqlModel) -> None:
+        self.stop()
+        self._current = (model.table, time.perf_counter(), time.process_time())
+
+    def stop(self) -> None:
+        if self._current:
+            name, wall, cpu = self._current
+            self.rows.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+            self._current = None

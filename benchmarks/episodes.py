@@ -17,26 +17,7 @@ import time
 from pathlib import Path
 
 from apmlab import core, engine, episodes, load
-from common import generate_population, peak_memory_gb, population_parser, timed
-
-
-class ModelClock:
-    """Wall and CPU seconds of each SQL model (``on_model`` is called before each one, so a
-    model's time runs until the next call or :meth:`stop`)."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float]] = []
-        self._current: tuple[str, float, float] | None = None
-
-    def __call__(self, model: engine.SqlModel) -> None:
-        self.stop()
-        self._current = (model.table, time.perf_counter(), time.process_time())
-
-    def stop(self) -> None:
-        if self._current:
-            name, wall, cpu = self._current
-            self.rows.append((name, time.perf_counter() - wall, time.process_time() - cpu))
-            self._current = None
+from common import ModelClock, generate_population, peak_memory_gb, population_parser, timed
 
 
 def main() -> None:

@@ -29,8 +29,7 @@ from apmlab.mssp import assignment, benchmark, reconcile
 from apmlab.mssp.benchmark_spec import load_benchmark_spec
 from apmlab.mssp.table import write_table
 from apmlab.reach import benchmark as reach_benchmark
-from common import generate_population, peak_memory_gb, population_parser, timed
-from episodes import ModelClock
+from common import ModelClock, generate_population, peak_memory_gb, population_parser, timed
 
 CHAIN = ("assignment", "benchmark", "settlement")
 
