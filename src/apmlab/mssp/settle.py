@@ -16,6 +16,13 @@ rates, caps and limits (``specs/mssp``). Steps, with the rules they implement:
    (PY2023+) max rate if met, else max rate x quality_score (the sliding-scale factor).
    No savings when the standard is not met (425.502(d)(2)(iii), 425.512(a)(1)) except under
    the sliding scale.
+   Savings below the MSR (425.605(h), years whose spec has ``[below_msr_sharing]``): a BASIC
+   ACO with savings but below its MSR shares them on the first dollar at half its final
+   sharing rate when it is a low revenue ACO (425.20: ``participant_revenue`` < 35% of
+   ``assigned_ffs_expenditure``, or of ``expenditure_total`` when that is blank), has at
+   least 5,000 assigned beneficiaries and is in an agreement period that began in 2024 or
+   later (``agreement_start``). Earned savings stay monotone in savings: half the rate below
+   the MSR, the full rate from it.
 5. shared savings = gross x final sharing rate x (1 - sequestration), capped at the track's
    share of the benchmark. The PY2018 PUF shows the cap binding on the sequestered amount
    (ACO A1409: EarnSaveLoss = exactly 10% of its benchmark).
@@ -59,13 +66,14 @@ REQUIRED = [
     "met_quality_standard",
 ]
 OPTIONAL = ["msr", "participant_revenue", "advance_payment", "disaster_adjustment",
-            "participation_year"]
+            "participation_year", "agreement_start", "assigned_ffs_expenditure"]
 OUTPUT = [
     "performance_year",
     "savings_rate",
     "minimum_savings_rate",
     "gross_savings_losses",
     "final_sharing_rate",
+    "shared_below_msr",
     "loss_sharing_rate",
     "cap_applied",
     "loss_limit_applied",
@@ -80,7 +88,12 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
 
     ``earned_savings_losses`` is after sequestration; negative means shared losses owed.
     Optional input ``participation_year`` (1, 2, 3+) picks Track 2's loss limit
-    (425.606(g)); blank means the third or a later year.
+    (425.606(g)); blank means the third or a later year. For 425.605(h) (PY2024 on):
+    ``agreement_start``, the calendar year the ACO's agreement period began (needed only for a
+    low revenue BASIC ACO with savings below its MSR), and ``assigned_ffs_expenditure``, total
+    Parts A and B FFS expenditures of the assigned beneficiaries for the low revenue test of
+    425.20 (blank: ``expenditure_total``). A blank ``participant_revenue`` means the ACO is not
+    known to be low revenue, and 425.605(h) is not applied.
     """
     spec = spec or load_spec(performance_year)
     t = to_arrow(table)
@@ -143,6 +156,11 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
         sharing = np.where(met, max_rate, 0.0)
     else:
         sharing = np.where(met, max_rate, max_rate * quality)
+    below_msr, factor = _shares_below_msr(
+        spec, cols, rules, track_index, n, expenditure, revenue,
+        (difference > 0) & (savings_rate < msr) & (sharing > 0))
+    gross = np.where(below_msr, difference, gross)
+    sharing = np.where(below_msr, sharing * factor, sharing)
 
     # 5. shared savings after sequestration, within the cap
     shared = np.where(gross > 0, gross * sharing, 0.0) * (1 - spec.sequestration_rate)
@@ -174,6 +192,7 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
         "minimum_savings_rate": msr,
         "gross_savings_losses": gross,
         "final_sharing_rate": sharing,
+        "shared_below_msr": below_msr,
         "loss_sharing_rate": loss_rate,
         "cap_applied": cap_applied,
         "loss_limit_applied": loss_limit_applied,
@@ -193,6 +212,35 @@ def size_based_msr(beneficiaries: np.ndarray, bands: tuple[MsrBand, ...]) -> np.
         position = (beneficiaries[inside] - band.low) / (band.high - band.low)
         msr[inside] = band.msr_low - (band.msr_low - band.msr_high) * position
     return msr
+
+
+def _shares_below_msr(
+    spec: MsspSpec, cols: Columns, rules: list[TrackRule], track_index: np.ndarray,
+    n: np.ndarray, expenditure: np.ndarray, revenue: np.ndarray, savings_below_msr: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """Rows sharing savings below their MSR under 42 CFR 425.605(h), and their rate factor.
+
+    ``savings_below_msr``: expenditure below the benchmark ((h)(1)(i)) but not by the MSR,
+    with a quality standard met (a positive sharing rate, (c)(2)(ii)).
+    """
+    start = cols.number("agreement_start", required=False)
+    cols.fail(np.mod(start, 1) > 0, "agreement_start", "must be a calendar year")
+    cols.fail(start > spec.performance_year, "agreement_start",
+              f"is after performance year {spec.performance_year}")
+    assigned_spending = cols.number("assigned_ffs_expenditure", required=False)
+    cols.fail(assigned_spending <= 0, "assigned_ffs_expenditure", "must be positive")
+    rule = spec.below_msr
+    if rule is None:
+        return np.zeros(n.shape, dtype=bool), 1.0
+    basic = np.array([r.name in rule.rule_sets for r in rules], dtype=bool)[track_index]
+    spending = np.where(np.isnan(assigned_spending), expenditure, assigned_spending)
+    low_revenue = revenue < rule.low_revenue_share * spending  # NaN revenue: not known, False
+    candidate = basic & low_revenue & (n >= rule.min_beneficiaries) & savings_below_msr
+    cols.fail(candidate & np.isnan(start), "agreement_start",
+              "is needed for a low revenue BASIC ACO with savings below its MSR: 42 CFR "
+              "425.605(h) applies to agreement periods beginning in "
+              f"{rule.first_agreement_year} or later")
+    return candidate & (start >= rule.first_agreement_year), rule.sharing_rate_factor
 
 
 def _beneficiaries(cols: Columns) -> np.ndarray:

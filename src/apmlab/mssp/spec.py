@@ -2,8 +2,9 @@
 
 A year file ``specs/mssp/pyYYYY.toml`` names the rule set of each track available that year
 and holds the year's quality mode and sequestration rate; the rule sets themselves, and the
-size-based MSR scale, are defined once in ``specs/mssp/_tracks.toml``. Every value carries
-its citation in a ``source`` string next to it.
+size-based MSR scale, are defined once in ``specs/mssp/_tracks.toml``. A year may also have a
+``[below_msr_sharing]`` group (42 CFR 425.605(h), PY2024 on). Every value carries its citation
+in a ``source`` string next to it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,17 @@ class MsrBand:
 
 
 @dataclass(frozen=True)
+class BelowMsrSharing:
+    """Savings shared below the MSR at a reduced rate (42 CFR 425.605(h), agreements from 2024)."""
+
+    rule_sets: tuple[str, ...]
+    sharing_rate_factor: float
+    min_beneficiaries: int
+    first_agreement_year: int
+    low_revenue_share: float
+
+
+@dataclass(frozen=True)
 class MsspSpec:
     performance_year: int
     tracks: dict[str, TrackRule]
@@ -49,6 +61,7 @@ class MsspSpec:
     sequestration_rate: float
     msr_bands: tuple[MsrBand, ...]
     sources: dict[str, str]
+    below_msr: BelowMsrSharing | None = None
 
     def track(self, name: str) -> TrackRule:
         try:
@@ -88,6 +101,7 @@ def load_spec(performance_year: int, spec_dir: Path = SPEC_DIR) -> MsspSpec:
     if mode not in QUALITY_MODES:
         raise SpecError(f"{path.name}: quality mode {mode!r} not one of {QUALITY_MODES}")
     bands = tuple(MsrBand(*map(float, b)) for b in library["msr_size_based"]["bands"])
+    below = year.get("below_msr_sharing")
     return MsspSpec(
         performance_year=int(year["performance_year"]),
         tracks=tracks,
@@ -100,7 +114,23 @@ def load_spec(performance_year: int, spec_dir: Path = SPEC_DIR) -> MsspSpec:
             "quality_relief": year["quality"].get("relief", ""),
             "sequestration": year["sequestration"]["source"],
             "msr_size_based": library["msr_size_based"]["source"],
+            **({"below_msr_sharing": below["source"], "low_revenue": below["low_revenue_source"]}
+               if below else {}),
         },
+        below_msr=_below_msr(path.name, below, rules) if below else None,
+    )
+
+
+def _below_msr(file: str, raw: dict, rules: dict) -> BelowMsrSharing:
+    unknown = [r for r in raw["rule_sets"] if r not in rules]
+    if unknown:
+        raise SpecError(f"{file}: [below_msr_sharing] names unknown rule set(s) {unknown}")
+    return BelowMsrSharing(
+        rule_sets=tuple(raw["rule_sets"]),
+        sharing_rate_factor=float(raw["sharing_rate_factor"]),
+        min_beneficiaries=int(raw["min_beneficiaries"]),
+        first_agreement_year=int(raw["first_agreement_year"]),
+        low_revenue_share=float(raw["low_revenue_share"]),
     )
 
 
