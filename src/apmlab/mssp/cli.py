@@ -16,7 +16,13 @@ from apmlab.mssp.table import InputError
 
 app = typer.Typer(help="Medicare Shared Savings Program (42 CFR 425).", no_args_is_help=True)
 
-InputCsv = Annotated[Path, typer.Option("--input", help="Per-ACO totals, CSV.")]
+InputCsv = Annotated[Path, typer.Option("--input", help=(
+    "Per-ACO totals, CSV: aco_id, track, assigned_beneficiaries, benchmark_total,"
+    " expenditure_total, quality_score, met_quality_standard; optional msr (fraction),"
+    " participant_revenue, advance_payment, disaster_adjustment, agreement_start (year),"
+    " assigned_ffs_expenditure. participant_revenue, agreement_start and"
+    " assigned_ffs_expenditure decide 425.605(h): low revenue BASIC ACOs sharing below"
+    " their MSR."))]
 Year = Annotated[int, typer.Option("--performance-year", help="Performance year.")]
 OutCsv = Annotated[Path, typer.Option("--out", help="Settled table, CSV.")]
 
