@@ -21,11 +21,17 @@ of freedom), which matters when there are few participants.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pyfixest as pf
+
+# A unit seen in one period only is fitted exactly by its fixed effect and carries no
+# information on the effect; pyfixest drops it and warns on every run, which users need not
+# see (the estimate is the same with or without it).
+warnings.filterwarnings("ignore", message=r".*singleton fixed effect", category=UserWarning)
 
 LEVEL = 0.95
 REFERENCE_PERIOD = -1  # event time of the last pre-period year, the event-study reference
