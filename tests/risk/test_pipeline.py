@@ -36,17 +36,17 @@ def line(claim_id, person, end, **fields):
 
 
 CLAIMS = [
-    # inpatient stay: a source with all its diagnoses
-    line("C1", "P1", "2025-03-10", claim_type="institutional", bill_type_code="111",
+    # inpatient stay on the data year's last day: a source with all its diagnoses
+    line("C1", "P1", "2025-12-31", claim_type="institutional", bill_type_code="111",
          facility_ccn="210001", diagnosis_code_1="E1169", diagnosis_code_2="I5030"),
-    # office visit with an eligible HCPCS: a source
-    line("C2", "P1", "2025-05-02", hcpcs_code="99213", diagnosis_code_1="I509",
+    # office visit with an eligible HCPCS on the data year's first day: a source
+    line("C2", "P1", "2025-01-01", hcpcs_code="99213", diagnosis_code_1="I509",
          diagnosis_code_3="I2111"),
     # lab test (80053 not on the eligible list) and DME: not sources
     line("C3", "P1", "2025-05-02", hcpcs_code="80053", diagnosis_code_1="C3490"),
     line("C4", "P1", "2025-05-02", claim_type="dme", diagnosis_code_1="G35"),
-    # a 2026 claim is not in the 2026 payment year's data year
-    line("C5", "P1", "2026-01-20", hcpcs_code="99213", diagnosis_code_1="C3490"),
+    # a claim of the payment year's first day is not in its data year
+    line("C5", "P1", "2026-01-01", hcpcs_code="99213", diagnosis_code_1="C3490"),
     line("C6", "P2", "2025-07-01", hcpcs_code="99213", diagnosis_code_1="C3490"),
     line("C7", "P3", "2025-07-01", hcpcs_code="99213", diagnosis_code_1="R69"),
     # outpatient facility claims (CMS filtering memo, 2015): hospital Part B inpatient (12x)

@@ -13,7 +13,10 @@
 WITH lines AS (
     SELECT l.*
     FROM core_claim_line AS l
-    WHERE l.year = $payment_year - 1
+    -- the data year as a date range (= year(claim_end_date)), which DuckDB can push into the
+    -- scan of the claims and skip whole row groups of other years
+    WHERE l.claim_end_date BETWEEN make_date($payment_year - 1, 1, 1)
+        AND make_date($payment_year - 1, 12, 31)
       AND COALESCE(l.claim_adjustment_type_code, '0') <> '1'
       AND l.person_id IN (SELECT "ID" FROM risk_pipeline_person)
 ),
