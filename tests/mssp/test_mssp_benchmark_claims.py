@@ -21,6 +21,7 @@ import apmlab
 from apmlab import core
 from apmlab.mssp import assignment, benchmark, stage
 from apmlab.mssp.benchmark_spec import load_benchmark_spec
+from mssp.aco_world import PARTICIPATION, PROVIDERS, quantile_99, run_aco_stage
 from tiny_input import LINE, PERSON, write_input
 
 TOTAL = {  # annual paid dollars excluding IME, by person and year
@@ -31,14 +32,6 @@ TOTAL = {  # annual paid dollars excluding IME, by person and year
 }
 TIN_OF = {"A1": "T1", "A2": "T1", "B1": "T9"}
 IME_A1_2022 = 300  # paid on A1's 2022 line but excluded (425.601(a)(1)(i))
-
-
-def quantile_99(values):
-    """quantile_cont(0.99): linear interpolation at position 0.99 x (n - 1)."""
-    v = sorted(values)
-    pos = 0.99 * (len(v) - 1)
-    low = int(pos)
-    return v[low] + (pos - low) * (v[low + 1] - v[low])
 
 
 def _world(folder):
@@ -64,22 +57,13 @@ def _world(folder):
                            "allowed_amount": str(other), "paid_amount": str(other),
                            "ime_amount": str(ime), "claim_start_date": day,
                            "claim_end_date": day})
-    providers = [
-        {"npi": "N1", "tin": "T1", "provider_type": "physician", "specialty_code": "08"},
-        {"npi": "N9", "tin": "T9", "provider_type": "physician", "specialty_code": "08"},
-    ]
-    participation = [{"entity_id": "ACO1", "model": "mssp", "track": "basic_e", "tin": "T1",
-                      "start_date": "2023-01-01"}]
     return write_input(folder, eligibility=eligibility, medical_claim=claims,
-                       provider=providers, participation=participation)
+                       provider=PROVIDERS, participation=PARTICIPATION)
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    con = apmlab.load(_world(tmp_path_factory.mktemp("bench"))).con
-    core.run(con, (2020, 2023))
-    stage.run(SimpleNamespace(con=con, years=(2020, 2023), console=Console(quiet=True)))
-    return con
+    return run_aco_stage(_world(tmp_path_factory.mktemp("bench")), (2020, 2023))
 
 
 def _truncated(year):

@@ -10,9 +10,16 @@ writes table ``mssp_benchmark``: one row per ACO agreement, performance year and
 type (plus an ``all`` row) with every intermediate amount, and ``baseline_status`` saying
 whether the benchmark is complete, built from fewer benchmark years, or not built and why.
 
-Simplifications, each visible in the data it touches: a beneficiary-year counts in one
-enrollment type, its year type from core_beneficiary_year (CMS splits person-years by the
-months of each type); claims are taken as complete (no run-out or completion factor); the
+A beneficiary-year is split by enrollment type as CMS splits it (42 CFR 425.652(a)(2),
+425.654(a); CMS Shared Savings and Losses, Assignment and Quality Performance Standard
+Methodology Specifications): person-months count in that month's type, claims in the type
+of the month of their through date, and truncation is on the annualised expenditure within
+each type. Beneficiary counts (the ``all`` row, settlement, the dual share and market share)
+count persons, once however many types their year spans.
+
+Simplifications, each visible in the data it touches: every type of a beneficiary-year gets
+the year's risk scores (CMS scores ESRD months with its ESRD model, not implemented here);
+claims are taken as complete (no run-out or completion factor); the
 data's assignable population stands in for the nation; assignable beneficiaries are
 identified on the calendar year for every assignment method.
 
@@ -94,6 +101,7 @@ class Grid:
     population: dict[str, np.ndarray] = field(default_factory=dict)
     regional: dict[str, np.ndarray] = field(default_factory=dict)
     market_share: np.ndarray | None = None
+    persons: dict[str, np.ndarray] = field(default_factory=dict)  # [agreement, year]
     national: dict[str, np.ndarray] = field(default_factory=dict)
     prior_savings: np.ndarray | None = None  # [agreement, 3]
     proration: np.ndarray | None = None      # [agreement]
@@ -103,8 +111,9 @@ class Grid:
         return np.asarray(years) - self.years[0]
 
 
-POPULATION = ("beneficiaries", "dual_beneficiaries", "person_years", "expenditure",
-              "risk_person_years", "demographic_person_years")
+POPULATION = ("beneficiaries", "person_years", "expenditure", "risk_person_years",
+              "demographic_person_years")
+PERSONS = ("beneficiaries", "dual_beneficiaries")
 REGIONAL = ("regional_per_capita", "regional_risk", "regional_demographic", "market_share")
 NATIONAL = ("beneficiaries", "person_years", "expenditure", "risk_person_years")
 
@@ -143,6 +152,10 @@ def load_grid(con: duckdb.DuckDBPyConnection, spec: BenchmarkSpec) -> Grid:
         a = index.get((row[0], row[1]))
         return None if a is None else (a, row[2] - first, t_index[row[3]])
 
+    def agreement_year_at(row):
+        a = index.get((row[0], row[1]))
+        return None if a is None else (a, row[2] - first)
+
     cols = ", ".join(POPULATION)
     grid.population = fill(
         f"SELECT model, aco_id, year, enrollment_type, {cols} FROM mssp_benchmark_population",
@@ -153,9 +166,10 @@ def load_grid(con: duckdb.DuckDBPyConnection, spec: BenchmarkSpec) -> Grid:
         REGIONAL, agreement_at, shape, np.nan)
     grid.market_share = fill(
         "SELECT model, aco_id, year, market_share FROM mssp_benchmark_market_share",
-        ("market_share",),
-        lambda r: None if (r[0], r[1]) not in index else (index[(r[0], r[1])], r[2] - first),
-        shape[:2], np.nan)["market_share"]
+        ("market_share",), agreement_year_at, shape[:2], np.nan)["market_share"]
+    cols = ", ".join(PERSONS)
+    grid.persons = fill(f"SELECT model, aco_id, year, {cols} FROM mssp_benchmark_persons",
+                        PERSONS, agreement_year_at, shape[:2], 0.0)
     cols = ", ".join(NATIONAL)
     grid.national = fill(
         f"SELECT year, enrollment_type, {cols} FROM mssp_benchmark_national", NATIONAL,
@@ -278,7 +292,8 @@ class Performance:
 
     agreement: np.ndarray      # [P] index into grid.agreements
     year: np.ndarray           # [P]
-    beneficiaries: np.ndarray  # [P, T]
+    beneficiaries: np.ndarray  # [P, T] persons with months of the type
+    persons: np.ndarray        # [P] persons over all types, each once
     person_years: np.ndarray
     expenditure: np.ndarray
     per_capita: np.ndarray
@@ -311,6 +326,7 @@ def performance_years(grid: Grid, hist: Historical) -> Performance:
         return None
     return Performance(
         agreement=a, year=year, beneficiaries=pop["beneficiaries"],
+        persons=grid.persons["beneficiaries"][a, yi],
         person_years=pop["person_years"], expenditure=pop["expenditure"],
         per_capita=br.ratio(pop["expenditure"], pop["person_years"]),
         risk=br.ratio(pop["risk_person_years"], pop["person_years"]),
@@ -333,7 +349,9 @@ def compute(grid: Grid, hist: Historical, perf: Performance | None,
     py3 = pop3["person_years"]
     risk3 = br.ratio(pop3["risk_person_years"], py3)
     demographic3 = br.ratio(pop3["demographic_person_years"], py3)
-    dual_share = br.ratio(pop3["dual_beneficiaries"].sum(-1), pop3["beneficiaries"].sum(-1))
+    persons3 = {k: v[np.arange(len(rules)), grid.year_index(hist.by_years[:, 2])]
+                for k, v in grid.persons.items()}
+    dual_share = br.ratio(persons3["dual_beneficiaries"], persons3["beneficiaries"])
     nat_py3 = grid.national["person_years"][grid.year_index(hist.by_years[:, 2])]
     national_single = br.ratio((hist.national_by3 * nat_py3).sum(-1), nat_py3.sum(-1))
 
@@ -538,7 +556,7 @@ def all_row(perf: Performance, k: int, benchmark_total: float, expenditure: floa
     """The totals of performance-year pair ``k`` for its ``all`` row."""
     person_years = perf.person_years[k].sum()
     return {"enrollment_type": "all", "market_share": perf.market_share[k],
-            "py_beneficiaries": int(perf.beneficiaries[k].sum()),
+            "py_beneficiaries": int(perf.persons[k]),
             "py_person_years": person_years, "py_expenditure": expenditure,
             "py_per_capita": br.ratio(expenditure, person_years).item(),
             "updated_benchmark": br.ratio(benchmark_total, person_years).item(),
@@ -551,7 +569,7 @@ def append_settlement(settlement: dict[str, list], agreement, perf: Performance,
     year = int(perf.year[k])
     for name, value in (("model", model), ("aco_id", aco), ("agreement_start", start),
                         ("performance_year", year), ("track", track),
-                        ("assigned_beneficiaries", int(perf.beneficiaries[k].sum())),
+                        ("assigned_beneficiaries", int(perf.persons[k])),
                         ("benchmark_total", float(benchmark_total)),
                         ("expenditure_total", float(expenditure)),
                         ("participation_year", year - start + 1)):

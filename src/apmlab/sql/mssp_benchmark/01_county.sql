@@ -1,6 +1,7 @@
 -- County values by year and enrollment type over the assignable population (42 CFR
 -- 425.654(a)(1)-(4), 425.601(c)): truncated expenditure, person-years and the
 -- person-year-weighted sums of prospective HCC and demographic risk scores.
+-- beneficiaries: persons with months of the type (one row each in mssp_assignable).
 SELECT
     year,
     county_fips,

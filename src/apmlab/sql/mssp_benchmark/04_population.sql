@@ -1,6 +1,6 @@
 -- Each ACO agreement's assigned population by year and enrollment type (42 CFR
--- 425.652(a)(2)): beneficiaries, person-years, truncated expenditure, risk-score sums and
--- dual eligibles (for the offset factor of 425.656(c)(4)(i)).
+-- 425.652(a)(2)): beneficiaries with months of the type, person-years, truncated
+-- expenditure and risk-score sums (persons over all types: mssp_benchmark_persons).
 SELECT
     model,
     aco_id,
@@ -8,7 +8,6 @@ SELECT
     year,
     enrollment_type,
     count(*) AS beneficiaries,
-    count(*) FILTER (WHERE dual) AS dual_beneficiaries,
     sum(person_years) AS person_years,
     sum(expenditure_truncated) AS expenditure,
     sum(risk_score * person_years) AS risk_person_years,
