@@ -11,7 +11,9 @@
 -- 425.654(a)(1)): each enrolled month counts 1/12 person-year in that month's type, and each
 -- claim counts in the type of the month of its through date (a claim in a month without
 -- enrollment counts in the person-year's type, core_beneficiary_year.enrollment_type, so no
--- dollar is lost). Expenditure excludes IME, DSH and uncompensated care payments
+-- dollar is lost). A person-year of one type takes its whole-year expenditure from
+-- core_beneficiary_year; only the claims of person-years that change type are read again, by
+-- month. Expenditure excludes IME, DSH and uncompensated care payments
 -- (425.652(a)(1)(i)). Every row of a person-year carries the person-year's county, dual
 -- flag and risk scores (mssp_risk_input, apmlab.mssp.benchmark): CMS scores ESRD months with
 -- its ESRD model, which is not implemented. County is the county of residence at the last
@@ -23,6 +25,7 @@ WITH eligible AS (
         b.enrollment_type AS year_type,
         coalesce(b.county_fips, 'unknown') AS county_fips,
         b.dual,
+        b.total_paid_excl_supplemental AS year_expenditure,
         r.risk_score,
         r.demographic_score
     FROM core_beneficiary_year AS b
@@ -48,6 +51,12 @@ type_years AS (
     FROM months
     GROUP BY person_id, year, enrollment_type
 ),
+type_changes AS (
+    SELECT person_id, year
+    FROM type_years
+    GROUP BY person_id, year
+    HAVING count(*) > 1
+),
 type_spending AS (
     SELECT
         c.person_id,
@@ -55,6 +64,7 @@ type_spending AS (
         coalesce(m.enrollment_type, e.year_type) AS enrollment_type,
         sum(c.paid_amount - c.supplemental_amount) AS expenditure
     FROM core_claim_line AS c
+    INNER JOIN type_changes AS x ON x.person_id = c.person_id AND x.year = c.year
     INNER JOIN eligible AS e ON e.person_id = c.person_id AND e.year = c.year
     LEFT JOIN months AS m
         ON m.person_id = c.person_id AND m.year = c.year
@@ -68,10 +78,14 @@ SELECT
     t.person_years,
     e.county_fips,
     e.dual,
-    coalesce(s.expenditure, 0) AS expenditure,
+    CASE
+        WHEN x.person_id IS NULL THEN e.year_expenditure
+        ELSE coalesce(s.expenditure, 0)
+    END AS expenditure,
     e.risk_score,
     e.demographic_score
 FROM eligible AS e
 INNER JOIN type_years AS t ON t.person_id = e.person_id AND t.year = e.year
+LEFT JOIN type_changes AS x ON x.person_id = e.person_id AND x.year = e.year
 LEFT JOIN type_spending AS s
     ON s.person_id = e.person_id AND s.year = e.year AND s.enrollment_type = t.enrollment_type
