@@ -130,20 +130,27 @@ def test_historical_benchmark_adjustment_and_update_425_601(run):
 
 def test_settlement_from_the_benchmark_425_605(run):
     """BASIC level E, elected 2% MSR/MLR (spec default), quality met: 50% of savings
-    after 2% sequestration, or 30% of losses (425.605(d)(1)(v))."""
+    after 2% sequestration, or 30% of losses limited to 8% of the ACO participants' revenue,
+    or 4% of the benchmark when lower (425.605(d)(1)(v)). The revenue is what T1 billed in
+    2023: A1's and A2's visits, 2 x $80; the assigned beneficiaries' untruncated
+    expenditure (425.20 low revenue test) is A1's and A2's 2023 totals."""
     want = _expected()
     benchmark_total = 2 * want["updated"]
     gross = benchmark_total - want["expenditure"]
     rate = gross / benchmark_total
+    revenue = 2 * 80
     if abs(rate) < 0.02:
         earned = 0.0
     elif gross > 0:
         earned = min(gross * 0.5 * 0.98, 0.10 * benchmark_total)
     else:
-        earned = -min(-gross * 0.30, 0.04 * benchmark_total)
-    row = run.execute("SELECT benchmark_total, savings_rate, earned_savings_losses "
+        earned = -min(-gross * 0.30, 0.04 * benchmark_total, 0.08 * revenue)
+    row = run.execute("SELECT benchmark_total, savings_rate, earned_savings_losses, "
+                      "participant_revenue, assigned_ffs_expenditure, benchmark_total_two_way "
                       "FROM mssp_settlement").fetchall()
-    assert row == [(pytest.approx(benchmark_total), pytest.approx(rate), pytest.approx(earned))]
+    assert row == [(pytest.approx(benchmark_total), pytest.approx(rate), pytest.approx(earned),
+                    pytest.approx(revenue), pytest.approx(TOTAL["A1"][2023] + TOTAL["A2"][2023]),
+                    None)]  # a 2023 agreement: no two-way recalculation (425.652(b)(5))
     assert run.execute("SELECT count(*) FROM reach_settlement").fetchall() == [(0,)]
 
 

@@ -111,8 +111,8 @@ class Grid:
         return np.asarray(years) - self.years[0]
 
 
-POPULATION = ("beneficiaries", "person_years", "expenditure", "risk_person_years",
-              "demographic_person_years")
+POPULATION = ("beneficiaries", "person_years", "expenditure", "untruncated_expenditure",
+              "risk_person_years", "demographic_person_years")
 PERSONS = ("beneficiaries", "dual_beneficiaries")
 REGIONAL = ("regional_per_capita", "regional_risk", "regional_demographic", "market_share")
 NATIONAL = ("beneficiaries", "person_years", "expenditure", "risk_person_years")
@@ -296,6 +296,7 @@ class Performance:
     persons: np.ndarray        # [P] persons over all types, each once
     person_years: np.ndarray
     expenditure: np.ndarray
+    untruncated_expenditure: np.ndarray
     per_capita: np.ndarray
     risk: np.ndarray
     demographic: np.ndarray
@@ -328,6 +329,7 @@ def performance_years(grid: Grid, hist: Historical) -> Performance:
         agreement=a, year=year, beneficiaries=pop["beneficiaries"],
         persons=grid.persons["beneficiaries"][a, yi],
         person_years=pop["person_years"], expenditure=pop["expenditure"],
+        untruncated_expenditure=pop["untruncated_expenditure"],
         per_capita=br.ratio(pop["expenditure"], pop["person_years"]),
         risk=br.ratio(pop["risk_person_years"], pop["person_years"]),
         demographic=br.ratio(pop["demographic_person_years"], pop["person_years"]),
@@ -386,13 +388,13 @@ def compute(grid: Grid, hist: Historical, perf: Performance | None,
     adjusted = historical_benchmark + np.nan_to_num(adjust["applied"])
 
     rows_out: dict[str, list] = {c: [] for c in BENCHMARK_COLUMNS}
-    settlement: dict[str, list] = {c: [] for c in SETTLEMENT_INPUT}
+    settlement: dict[str, list] = {c: [] for c in MSSP_SETTLEMENT_TYPES}
     if perf is not None:
         _performance_rows(grid, hist, perf, rules, adjusted, historical_benchmark, risk3,
                           demographic3, adjust, scalars, kind, rows_out, settlement)
     status_rows(grid, hist, perf, "mssp", rows_out)
     return benchmark_table(rows_out), pa.table(
-        {c: pa.array(v, SETTLEMENT_TYPES[c]) for c, v in settlement.items()})
+        {c: pa.array(v, MSSP_SETTLEMENT_TYPES[c]) for c, v in settlement.items()})
 
 
 def benchmark_table(rows: dict[str, list]) -> pa.Table:
@@ -420,11 +422,13 @@ BENCHMARK_COLUMNS = [
     "regional_offset_factor", "regional_adjustment", "regional_adjustment_single",
     "prior_savings_average", "prior_savings_adjustment", "adjustment_kind",
     "applied_adjustment", "adjusted_benchmark",
-    "py_beneficiaries", "py_person_years", "py_expenditure", "py_per_capita", "py_risk_score",
+    "py_beneficiaries", "py_person_years", "py_expenditure", "py_expenditure_untruncated",
+    "py_per_capita", "py_risk_score",
     "by3_risk_score", "risk_ratio", "risk_ratio_capped", "risk_cap",
     "national_growth", "regional_growth", "regional_risk_cap_factor", "market_share",
     "two_way_update", "acpt_growth", "acpt_weight", "update_factor",
-    "updated_benchmark", "benchmark_total", "expenditure_total",
+    "updated_benchmark", "benchmark_total", "updated_benchmark_two_way",
+    "benchmark_total_two_way", "expenditure_total",
 ]
 SETTLEMENT_TYPES = {
     "model": pa.string(), "aco_id": pa.string(), "agreement_start": pa.int32(),
@@ -433,6 +437,10 @@ SETTLEMENT_TYPES = {
     "participation_year": pa.int32(),
 }
 SETTLEMENT_INPUT = list(SETTLEMENT_TYPES)
+# MSSP only: the two-way recalculation of 425.652(b)(5) (blank before 2024 agreements) and
+# the assigned beneficiaries' untruncated expenditure for the 425.20 low revenue test.
+MSSP_SETTLEMENT_TYPES = {**SETTLEMENT_TYPES, "benchmark_total_two_way": pa.float64(),
+                         "assigned_ffs_expenditure": pa.float64()}
 
 
 def _performance_rows(grid, hist, perf, rules, adjusted, historical_benchmark, risk3,
@@ -469,6 +477,11 @@ def _performance_rows(grid, hist, perf, rules, adjusted, historical_benchmark, r
                                        acpt_weight)
     updated = adjusted[a] * capped * update
     benchmark_total = np.nansum(updated * perf.person_years, -1)
+    # 425.652(b)(5): the updated benchmark recalculated with the two-way blend, for losses
+    recalculates = np.array([rules[g].two_way_loss_benchmark for g in a], dtype=bool)
+    updated_two_way = np.where(recalculates[:, None], adjusted[a] * capped * two_way, np.nan)
+    two_way_total = np.where(recalculates,
+                             np.nansum(updated_two_way * perf.person_years, -1), np.nan)
     expenditure_total = perf.expenditure.sum(-1)
     for k in range(len(a)):
         g = a[k]
@@ -510,6 +523,9 @@ def _performance_rows(grid, hist, perf, rules, adjusted, historical_benchmark, r
                 "update_factor": update[k, t],
                 "updated_benchmark": updated[k, t] if ok else np.nan,
                 "benchmark_total": updated[k, t] * perf.person_years[k, t] if ok else np.nan,
+                "updated_benchmark_two_way": updated_two_way[k, t] if ok else np.nan,
+                "benchmark_total_two_way": (updated_two_way[k, t] * perf.person_years[k, t]
+                                            if ok else np.nan),
             })
             append_row(out, row)
         append_row(out, dict(
@@ -519,10 +535,17 @@ def _performance_rows(grid, hist, perf, rules, adjusted, historical_benchmark, r
             adjusted_benchmark=float(np.nansum(hist.proportions[g] * adjusted[g])),
             regional_adjustment_single=scalars["single"][g],
             prior_savings_adjustment=scalars["prior"][g], adjustment_kind=kind[g],
+            updated_benchmark_two_way=br.ratio(two_way_total[k],
+                                               perf.person_years[k].sum()).item() if ok else None,
+            benchmark_total_two_way=two_way_total[k] if ok else None,
         ))
         if ok and benchmark_total[k] > 0:
             append_settlement(settlement, grid.agreements[g], perf, k, benchmark_total[k],
                               expenditure_total[k])
+            settlement["benchmark_total_two_way"].append(
+                None if np.isnan(two_way_total[k]) else float(two_way_total[k]))
+            settlement["assigned_ffs_expenditure"].append(
+                float(perf.untruncated_expenditure[k].sum()))
 
 
 def by_columns(row: dict, hist: Historical, g: int, t: int) -> None:
@@ -545,6 +568,7 @@ def py_columns(row: dict, perf: Performance, k: int, t: int) -> None:
     row.update({"py_beneficiaries": int(perf.beneficiaries[k, t]),
                 "py_person_years": perf.person_years[k, t],
                 "py_expenditure": perf.expenditure[k, t],
+                "py_expenditure_untruncated": perf.untruncated_expenditure[k, t],
                 "py_per_capita": perf.per_capita[k, t], "py_risk_score": perf.risk[k, t],
                 "national_growth": perf.national_growth[k, t],
                 "regional_growth": perf.regional_growth[k, t],
@@ -558,6 +582,7 @@ def all_row(perf: Performance, k: int, benchmark_total: float, expenditure: floa
     return {"enrollment_type": "all", "market_share": perf.market_share[k],
             "py_beneficiaries": int(perf.persons[k]),
             "py_person_years": person_years, "py_expenditure": expenditure,
+            "py_expenditure_untruncated": perf.untruncated_expenditure[k].sum(),
             "py_per_capita": br.ratio(expenditure, person_years).item(),
             "updated_benchmark": br.ratio(benchmark_total, person_years).item(),
             "benchmark_total": benchmark_total, "expenditure_total": expenditure}

@@ -36,6 +36,7 @@ class BenchmarkRules:
     acpt_weight_by_year: dict[int, float]
     acpt_cumulative: dict[int, dict[int, float]]  # agreement start -> PY -> growth from BY3
     regional_risk_cap: bool
+    two_way_loss_benchmark: bool  # 425.652(b)(5): losses against the two-way recalculation
     risk_mode: str
     risk_cap: float
 
@@ -121,6 +122,7 @@ def _rules(file: str, name: str, raw: dict) -> BenchmarkRules:
             acpt_cumulative={int(s): {int(y): float(g) for y, g in years.items()}
                              for s, years in update["acpt_cumulative"].items()},
             regional_risk_cap=bool(update["regional_risk_cap"]),
+            two_way_loss_benchmark=bool(update["two_way_loss_benchmark"]),
             risk_mode=risk["mode"],
             risk_cap=float(risk["cap"]),
         )

@@ -22,7 +22,8 @@ InputCsv = Annotated[Path, typer.Option("--input", help=(
     " participant_revenue, advance_payment, disaster_adjustment, agreement_start (year),"
     " assigned_ffs_expenditure. participant_revenue, agreement_start and"
     " assigned_ffs_expenditure decide 425.605(h): low revenue BASIC ACOs sharing below"
-    " their MSR."))]
+    " their MSR. benchmark_total_two_way (agreements from 2024): the updated benchmark"
+    " recalculated with the two-way blend, for losses under 425.652(b)(5)."))]
 Year = Annotated[int, typer.Option("--performance-year", help="Performance year.")]
 OutCsv = Annotated[Path, typer.Option("--out", help="Settled table, CSV.")]
 

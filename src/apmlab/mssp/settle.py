@@ -11,6 +11,13 @@ rates, caps and limits (``specs/mssp``). Steps, with the rules they implement:
 3. gross savings/losses = benchmark - expenditure when |savings rate| >= MSR/MLR, else 0
    (savings shared "on a first dollar basis", 425.604(e)(1)); one-sided ACOs report their
    gross losses too, as the PUF's GenSaveLoss does, but owe nothing.
+   Agreements from 2024 (425.652(b)(5)), given ``benchmark_total_two_way``, the updated
+   benchmark recalculated with the two-way national-regional blend (no ACPT): when
+   expenditure is above the updated benchmark by at least the MLR (or negative MSR) and
+   above the recalculated benchmark by a smaller amount, the recalculated benchmark
+   determines losses (MLR test, gross loss and loss limit; (b)(5)(i)); when expenditure is
+   not above the recalculated benchmark, the ACO neither shares losses nor savings
+   ((b)(5)(ii)). Output ``two_way_benchmark_applied`` says where either happened.
 4. final sharing rate by the year's quality mode: ``score`` (PY <= 2020) max rate x quality
    score; ``standard`` (PY2021-2022) max rate if the quality standard is met; ``sliding_scale``
    (PY2023+) max rate if met, else max rate x quality_score (the sliding-scale factor).
@@ -29,8 +36,8 @@ rates, caps and limits (``specs/mssp``). Steps, with the rules they implement:
 6. shared losses = gross loss x loss rate (fixed, or within the track's bounds 1 - max rate
    x quality score, 425.610(f): the score counts even when the quality standard is met and
    savings are shared at the full rate (PY2021+); 75% when no standard is met), limited
-   to the loss recoupment limit (a share of the benchmark, or of participant revenue
-   capped at that), then reduced by ``disaster_adjustment`` for extreme
+   to the loss recoupment limit (a share of the benchmark that determines losses, or of
+   participant revenue capped at that), then reduced by ``disaster_adjustment`` for extreme
    and uncontrollable circumstances "after the application of the shared loss rate and the
    loss recoupment limit" (425.605(f)).
 7. advance payments are recouped from earned shared savings, up to the savings earned
@@ -66,12 +73,14 @@ REQUIRED = [
     "met_quality_standard",
 ]
 OPTIONAL = ["msr", "participant_revenue", "advance_payment", "disaster_adjustment",
-            "participation_year", "agreement_start", "assigned_ffs_expenditure"]
+            "participation_year", "agreement_start", "assigned_ffs_expenditure",
+            "benchmark_total_two_way"]
 OUTPUT = [
     "performance_year",
     "savings_rate",
     "minimum_savings_rate",
     "gross_savings_losses",
+    "two_way_benchmark_applied",
     "final_sharing_rate",
     "shared_below_msr",
     "loss_sharing_rate",
@@ -93,7 +102,9 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
     low revenue BASIC ACO with savings below its MSR), and ``assigned_ffs_expenditure``, total
     Parts A and B FFS expenditures of the assigned beneficiaries for the low revenue test of
     425.20 (blank: ``expenditure_total``). A blank ``participant_revenue`` means the ACO is not
-    known to be low revenue, and 425.605(h) is not applied.
+    known to be low revenue, and 425.605(h) is not applied. ``benchmark_total_two_way``: the
+    updated benchmark recalculated with the two-way blend for 425.652(b)(5), agreements from
+    2024 only (blank: the recalculation does not apply).
     """
     spec = spec or load_spec(performance_year)
     t = to_arrow(table)
@@ -148,6 +159,13 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
               "the size-based MSR starts at 5,000 assigned beneficiaries; for fewer, "
               "supply the MSR CMS set (42 CFR 425.110(b))")
     gross = np.where(np.abs(savings_rate) >= msr, difference, 0.0)
+    loss_benchmark, two_way_applied = _loss_benchmark(cols, benchmark, expenditure,
+                                                      savings_rate, msr)
+    loss_difference = loss_benchmark - expenditure
+    gross = np.where(two_way_applied,
+                     np.where(-loss_difference >= msr * loss_benchmark,
+                              np.minimum(loss_difference, 0.0), 0.0),
+                     gross)
 
     # 4. final sharing rate
     if spec.quality_mode == "score":
@@ -176,7 +194,7 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
                          fixed_loss_rate)
     loss_rate = np.where(two_sided, loss_rate, 0.0)
     losses = np.where(gross < 0, -gross * loss_rate, 0.0)
-    limit = benchmark_limit_share * benchmark
+    limit = benchmark_limit_share * loss_benchmark
     has_revenue_limit = ~np.isnan(revenue) & ~np.isnan(revenue_limit_share)
     limit = np.where(has_revenue_limit, np.minimum(limit, revenue_limit_share * revenue), limit)
     loss_limit_applied = losses > limit
@@ -191,6 +209,7 @@ def settle(table: Any, performance_year: int, spec: MsspSpec | None = None) -> p
         "savings_rate": savings_rate,
         "minimum_savings_rate": msr,
         "gross_savings_losses": gross,
+        "two_way_benchmark_applied": two_way_applied,
         "final_sharing_rate": sharing,
         "shared_below_msr": below_msr,
         "loss_sharing_rate": loss_rate,
@@ -212,6 +231,25 @@ def size_based_msr(beneficiaries: np.ndarray, bands: tuple[MsrBand, ...]) -> np.
         position = (beneficiaries[inside] - band.low) / (band.high - band.low)
         msr[inside] = band.msr_low - (band.msr_low - band.msr_high) * position
     return msr
+
+
+def _loss_benchmark(cols: Columns, benchmark: np.ndarray, expenditure: np.ndarray,
+                    savings_rate: np.ndarray, msr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The benchmark that determines shared losses (42 CFR 425.652(b)(5)), and where it is
+    the recalculated one.
+
+    "If an ACO's average per capita Medicare expenditures for the performance year are above
+    its updated benchmark [...] by at least the MLR or negative MSR established for the ACO,
+    CMS will compute a recalculated updated benchmark using the two-way blend": used for
+    losses when expenditure is above it "by a smaller amount" ((b)(5)(i)); expenditure below
+    it means neither losses nor savings ((b)(5)(ii)), which the caller gets from a loss
+    difference >= 0. Totals stand in for per capita amounts: both share the person-years.
+    """
+    two_way = cols.number("benchmark_total_two_way", required=False)
+    cols.fail(two_way <= 0, "benchmark_total_two_way", "must be positive")
+    recalculated = (~np.isnan(two_way) & (expenditure > benchmark) & (savings_rate <= -msr)
+                    & (two_way > benchmark))
+    return np.where(recalculated, two_way, benchmark), recalculated
 
 
 def _shares_below_msr(

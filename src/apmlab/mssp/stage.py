@@ -35,28 +35,29 @@ def run(ctx) -> None:
         reach_rows, reach_input = reach_benchmark.compute(grid, hist, perf, reach_spec)
         write_table(con, pa.concat_tables([mssp_rows, reach_rows]), "mssp_benchmark")
     with ctx.console.status("mssp: settlement"):
+        mssp_input, revenue_notes = reconcile.with_participant_revenue(con, mssp_input)
         settled, notes = reconcile.settle_mssp(mssp_input, spec)
         mssp.write_settlement(con, settled if settled is not None else _empty_mssp())
         settled, reach_notes = reconcile.settle_reach(reach_input, reach_spec)
         reach.write_settlement(con, settled if settled is not None else _empty_reach())
-    notes = [benchmark.risk_note(con), *notes, *reach_notes]
+    notes = [benchmark.risk_note(con), *revenue_notes, *notes, *reach_notes]
     write_table(con, pa.table({"note": pa.array(notes, pa.string())}), NOTES_TABLE)
 
 
-def _empty_input(extra: dict[str, pa.DataType]) -> pa.Table:
-    types = {**benchmark.SETTLEMENT_TYPES, **extra}
+def _empty_input(types: dict[str, pa.DataType]) -> pa.Table:
     return pa.table({c: pa.array([], t) for c, t in types.items()})
 
 
 def _empty_mssp() -> pa.Table:
     year = mssp.spec.available_years()[-1]
-    return mssp.settle(_empty_input({"msr": pa.float64(), "quality_score": pa.float64(),
-                                     "met_quality_standard": pa.bool_()}), year)
+    return mssp.settle(_empty_input({
+        **benchmark.MSSP_SETTLEMENT_TYPES, **reconcile.MSSP_INPUT_TYPES}), year)
 
 
 def _empty_reach() -> pa.Table:
     year = max(int(p.stem[2:]) for p in reach.spec.SPEC_DIR.glob("py*.toml"))
-    return reach.settle(_empty_input({"quality_score": pa.float64()}), year)
+    return reach.settle(_empty_input({**benchmark.SETTLEMENT_TYPES,
+                                      "quality_score": pa.float64()}), year)
 
 
 def sections(ctx) -> list[Section]:

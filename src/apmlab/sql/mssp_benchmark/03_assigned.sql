@@ -1,7 +1,7 @@
 -- The beneficiaries of each ACO agreement by year: benchmark-year assignment before the
 -- agreement starts (mssp_benchmark_assignment), performance-year assignment from its start
--- (mssp_assignment), both by the assignment method $method, with their truncated
--- expenditure, risk scores and county.
+-- (mssp_assignment), both by the assignment method $method, with their truncated and
+-- untruncated expenditure, risk scores and county.
 WITH assigned AS (
     SELECT model, aco_id, agreement_start, year, person_id
     FROM mssp_benchmark_assignment
@@ -23,6 +23,7 @@ SELECT
     t.dual,
     t.person_years,
     t.expenditure_truncated,
+    t.expenditure,
     t.risk_score,
     t.demographic_score
 FROM assigned AS a
