@@ -8,6 +8,8 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from apmlab.cli import app
@@ -29,6 +31,23 @@ def test_malformed_person_rows_are_named(row, message):
     with pytest.raises(InputError) as err:
         score(people(GOOD, row), dx(("a", "E119")), 2026)
     assert message in str(err.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.characters(exclude_categories=["Cc", "Cs", "Z"]), min_size=1,
+                        max_size=20), min_size=1, max_size=30))
+def test_a_repeated_id_is_named_whatever_the_ids(ids):
+    """IDs of any length and characters, in a table whose ID column starts at an offset
+    (a slice): the first repeat is named exactly when an ID repeats."""
+    persons = people(*[(i, "19550601", 1, 0, 0, 0) for i in ["x", *ids]]).slice(1)
+    repeat = next((k for k, i in enumerate(ids) if i in ids[:k]), None)
+    if repeat is None:
+        assert score(persons, dx((ids[0], "E119")), 2026).table.num_rows == len(ids)
+    else:
+        first = ids.index(ids[repeat])
+        with pytest.raises(InputError, match=f"persons row {repeat + 1}: ID repeats the ID "
+                                             f"of row {first + 1}(;|$)"):
+            score(persons, dx((ids[0], "E119")), 2026)
 
 
 def test_diagnosis_for_unknown_person_is_an_error():

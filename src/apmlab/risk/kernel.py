@@ -29,11 +29,14 @@ coding-pattern roundings exact decimal arithmetic (CMS rounds half up in decimal
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from threading import Lock
 
 import numpy as np
 import pyarrow as pa
@@ -48,6 +51,8 @@ WORDS = -(-len(SEGMENTS) // LANES)
 CHUNK = 16  # bits of the mask per lookup table
 MAX_AGE = 200  # the age bands' last age; DOBs are checked to be after 1900
 CHUNK_ROWS = 1 << 20  # diagnosis rows handled at a time
+PERSON_BLOCK = 1 << 17  # persons scored at a time
+THREADS_VARIABLE = "APMLAB_THREADS"
 _HCC = re.compile(r"HCC(\d+)")
 # A 128-bit mask as one 16-byte item: np.take moves it ten times faster than a row of two
 # uint64 (fancy row indexing); .view(np.uint64).reshape(-1, 2) gives the two words back.
@@ -290,38 +295,85 @@ class Persons:
 
 @dataclass(frozen=True)
 class Scored:
-    hcc_flags: list[np.ndarray]  # int8 column per HCC (tables.hccs order)
-    thousandths: list[np.ndarray]  # raw score of each segment, in thousandths
+    hcc_flags: np.ndarray  # (HCCs, persons) int8: a flag row per HCC (tables.hccs order)
+    thousandths: np.ndarray  # (segments, persons) int64: raw score of each segment
     unmapped: int
 
 
-def score(t: ModelTables, persons: Persons, codes: pa.Array) -> Scored:
-    """Raw scores of every segment for every person (see the module docstring)."""
+def threads_default() -> int:
+    """Threads of a scoring run: APMLAB_THREADS if set, else every core."""
+    return int(os.environ.get(THREADS_VARIABLE) or os.cpu_count() or 1)
+
+
+def parallel(work, items, threads: int) -> list:
+    """``work`` over ``items`` on up to ``threads`` threads, results in order. The work is
+    whole-array NumPy/Arrow calls, which release the GIL, so the threads run on all cores."""
+    items = list(items)
+    if threads <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(min(threads, len(items))) as pool:
+        return list(pool.map(work, items))
+
+
+def score(t: ModelTables, persons: Persons, codes: pa.Array, threads: int = 1) -> Scored:
+    """Raw scores of every segment for every person (see the module docstring): the
+    diagnosis rows in slices, then the persons in blocks, each on ``threads`` threads.
+    Slices and blocks are independent, so the result does not depend on ``threads``."""
     n = persons.n
-    words = np.zeros((n, 2), dtype=np.uint64)
-    unmapped = 0
+    words, unmapped = _masks(t, persons, codes, threads)
+    flags = np.empty((len(t.hccs), n), dtype=np.int8)
+    thousandths = np.empty((len(SEGMENTS), n), dtype=np.int64)
+
+    def block(p0: int) -> None:
+        p1 = min(p0 + PERSON_BLOCK, n)
+        _score_block(t, words[p0:p1], persons.demo_key[p0:p1], flags[:, p0:p1],
+                     thousandths[:, p0:p1])
+
+    parallel(block, range(0, n, PERSON_BLOCK), threads)
+    return Scored(flags, thousandths, unmapped)
+
+
+def _masks(t: ModelTables, persons: Persons, codes: pa.Array,
+           threads: int) -> tuple[np.ndarray, int]:
+    """Each person's CC mask (n, 2) before hierarchies, the OR of their rows' masks, and
+    the number of rows not in the map. Rows are taken in slices of whole runs of about
+    CHUNK_ROWS rows: the row-level temporaries stay small, and slices run in parallel."""
+    words = np.zeros((persons.n, 2), dtype=np.uint64)
     runs = len(persons.run_start)
-    # diagnosis rows in slices of whole runs of about CHUNK_ROWS rows: the row-level
-    # temporaries stay small and are reused instead of touching fresh memory
     firsts = np.unique(np.searchsorted(persons.run_start, np.arange(0, len(codes), CHUNK_ROWS)))
     bounds = [*firsts[firsts < runs], runs]
-    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+    merge = Lock()
+
+    def rows(first_last: tuple[int, int]) -> int:
+        first, last = first_last
         row0 = persons.run_start[first]
         row1 = persons.run_start[last] if last < runs else len(codes)
         starts = persons.run_start[first:last] - row0
         owner = None if persons.run_person is None else persons.run_person[first:last]
         per_run, missing = _runs(t, persons, codes.slice(row0, row1 - row0), starts,
                                  np.arange(first, last) if owner is None else owner)
-        unmapped += missing
-        if owner is None:
+        if owner is None:  # run i is person i: slices write disjoint rows
             words[first:last] = per_run
-        else:
-            for j in range(2):
-                np.bitwise_or.at(words[:, j], owner, per_run[:, j])
+        else:  # a person's runs may lie in several slices
+            with merge:
+                for j in range(2):
+                    np.bitwise_or.at(words[:, j], owner, per_run[:, j])
+        return missing
+
+    unmapped = sum(parallel(rows, zip(bounds[:-1], bounds[1:], strict=True), threads))
+    return words, unmapped
+
+
+def _score_block(t: ModelTables, words: np.ndarray, demo_key: np.ndarray,
+                 flags: np.ndarray, thousandths: np.ndarray) -> None:
+    """For a block of persons (views of the run's arrays): hierarchies on ``words`` in
+    place, then their HCC flags and raw scores written into ``flags`` and ``thousandths``.
+    A block of PERSON_BLOCK persons keeps its temporaries in cache."""
+    n = len(words)
     _hierarchies(t, words)
-    flags, interactions = _flags_and_interactions(t, words, t.demo_disabl[persons.demo_key])
+    interactions = _flags_and_interactions(t, words, t.demo_disabl[demo_key], flags)
     count = np.bitwise_count(words[:, 0]) + np.bitwise_count(words[:, 1])
-    total = [np.take(t.demo_score[j], persons.demo_key) for j in range(WORDS)]
+    total = [np.take(t.demo_score[j], demo_key) for j in range(WORDS)]
     for j in range(WORDS):
         total[j] += np.take(t.count_score[j], count)
     for tables_, key in ((t.hcc_score, words), (t.interaction_score, interactions)):
@@ -329,7 +381,8 @@ def score(t: ModelTables, persons: Persons, codes: pa.Array) -> Scored:
         for k, table in enumerate(tables_):
             for j in range(WORDS):
                 total[j] += np.take(table[j], chunks[:, k])
-    return Scored(flags, _unpack(total), unmapped)
+    for i, segment in enumerate(_unpack(total)):
+        thousandths[i] = segment
 
 
 def _runs(t: ModelTables, persons: Persons, codes: pa.Array, starts: np.ndarray,
@@ -380,14 +433,17 @@ def _hierarchies(t: ModelTables, words: np.ndarray) -> None:
     words &= ~dropped
 
 
-def _flags_and_interactions(t: ModelTables, words: np.ndarray, disabl: np.ndarray):
-    """One int8 flag column per HCC, and the interaction bits (uint64 words) per person."""
+def _flags_and_interactions(t: ModelTables, words: np.ndarray, disabl: np.ndarray,
+                            flags: np.ndarray) -> np.ndarray:
+    """The int8 flag of each HCC, written into ``flags`` (a row per HCC), and the
+    interaction bits (uint64 words) per person."""
     planes = np.ascontiguousarray(words.view(np.uint8).T)  # (16, n): byte k of every mask
-    flags = [(planes[p // 8] >> (p % 8)) & 1 for p in range(len(t.hccs))]
-    present = {g: np.logical_or.reduce([flags[p] for p in bits]).astype(bool)
+    for p in range(len(t.hccs)):
+        np.bitwise_and(planes[p // 8] >> (p % 8), 1, out=flags[p].view(np.uint8))
+    present = {g: np.logical_or.reduce(flags[list(bits)])
                for g, bits in t.groups.items()}
     present["DISABL"] = disabl
     key = np.zeros((len(words), 1), dtype=np.uint64)
     for i, (left, right) in enumerate(t.interactions):
         key[:, 0] |= (present[left] & present[right]).astype(np.uint64) << np.uint64(i)
-    return [f.view(np.int8) for f in flags], key
+    return key
