@@ -82,6 +82,7 @@ def main() -> None:
         reach_rows, reach_input = reach_benchmark.compute(grid, hist, perf, reach_spec)
         write_table(con, pa.concat_tables([mssp_rows, reach_rows]), "mssp_benchmark")
     with step("settlement", seconds, cpu):
+        mssp_input, revenue_notes = reconcile.with_participant_revenue(con, mssp_input)
         settled, notes = reconcile.settle_mssp(mssp_input, spec)
         if settled is not None:
             mssp.write_settlement(con, settled)
@@ -94,7 +95,13 @@ def main() -> None:
     print(f"MSSP ACOs            {acos}")
     print(f"assignment rows      {assigned:,}")
     print(f"MSSP ACO-years settled {0 if settled is None else settled.num_rows}")
-    for note in [*notes, *reach_notes]:
+    if settled is not None:
+        limited = sum(settled.column("loss_limit_applied").to_pylist())
+        two_way = sum(settled.column("two_way_benchmark_applied").to_pylist())
+        print(f"  participant revenue blank for {settled.column('participant_revenue').null_count}"
+              f" of {settled.num_rows}; loss limit applied {limited}; "
+              f"two-way benchmark (425.652(b)(5)) {two_way}")
+    for note in [*revenue_notes, *notes, *reach_notes]:
         print(f"  note: {note}")
     print(f"chain total          {sum(seconds[s] for s in CHAIN):.1f} s wall, "
           f"{sum(cpu[s] for s in CHAIN):.1f} s CPU")

@@ -7,8 +7,9 @@ write ``mssp_assignment``: one row per performance year, method (``retrospective
 ``prospective``) and assigned beneficiary, with the ACO and the step that assigned them
 (``voluntary``, ``1`` or ``2``). The same models assign the benchmark years before each
 agreement with the agreement's participant TINs (``mssp_benchmark_assignment``, 42 CFR
-425.652(a), 425.601(a)) and pick the assignable population (``mssp_assignable``). A user
-can copy the spec, change a list and rerun.
+425.652(a), 425.601(a)), pick the assignable population (``mssp_assignable``) and sum each
+MSSP ACO's participants' revenue (``mssp_participant_revenue``). A user can copy the spec,
+change a list and rerun.
 """
 
 from __future__ import annotations

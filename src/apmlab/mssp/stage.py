@@ -1,8 +1,10 @@
 """The ACO stage of a run (MSSP and ACO REACH): assignment, benchmarks, settlement, report.
 
 Writes ``mssp_assignment`` and ``mssp_benchmark_assignment`` (who is assigned, by year and
-step), ``mssp_benchmark`` (every intermediate amount of each ACO's benchmark by performance
-year and enrollment type), ``mssp_settlement`` and ``reach_settlement``. With no ACO in the
+step), ``mssp_participant_revenue`` (each MSSP ACO's participants' Parts A and B revenue by
+year, for the revenue-based loss limits), ``mssp_benchmark`` (every intermediate amount of
+each ACO's benchmark by performance year and enrollment type), ``mssp_settlement`` and
+``reach_settlement``. With no ACO in the
 data the tables are written empty and the report says so.
 """
 
@@ -135,7 +137,10 @@ def _aco_section(con) -> Section:
         "weighted (42 CFR 425.652, 425.601), adjusted for regional spending, updated to the "
         "performance year and risk adjusted again; REACH benchmarks blend the historical "
         "baseline with regional spending. Settlement applies the minimum savings rate, "
-        "sharing rates, caps and loss limits of the ACO's track (MSSP) or the discount, "
+        "sharing rates, caps and loss limits of the ACO's track (MSSP; revenue-based loss limits "
+        "use the revenue of the ACO's participant TINs and CCNs in the claims, and for "
+        "agreements from 2024 losses are set against the benchmark recalculated without the "
+        "ACPT when 425.652(b)(5) says so) or the discount, "
         "quality withhold and risk corridors (REACH; its benchmark is shown after the discount "
         "and the withhold earned back). Per capita amounts are per person-year; "
         "the synthetic population's spending stands in for national spending. Quality is "
