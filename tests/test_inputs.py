@@ -16,6 +16,7 @@ from apmlab.inputs.load import ROW_RULES, UNIQUE_KEYS, InputError
 from tiny_input import LINE, PARTICIPATION, PERSON, PROVIDER, write_csv
 
 DESIGNATION = {"person_id": "P1", "npi": "1000000001", "designation_date": "2021-01-01"}
+ADJUSTMENT = {"ccn": "210001", "year": "2023", "rate_update": "0.021"}
 
 
 def line(**changes):
@@ -175,6 +176,7 @@ EXCLUSION_CASES = {
         "participation": [dict(PARTICIPATION, tin="")]},
     "designation by a person not in eligibility": {
         "voluntary_alignment": [dict(DESIGNATION, person_id="NOBODY")]},
+    "duplicate ccn + year": {"budget_hospital_adjustment": [dict(ADJUSTMENT, rate_update="")]},
 }
 
 
@@ -183,7 +185,8 @@ def test_each_exclusion_reason_is_counted(reason, input_dir):
     tables = EXCLUSION_CASES[reason]
     (table, bad_rows), = tables.items()
     good = {"eligibility": [PERSON], "medical_claim": [LINE], "provider": [PROVIDER],
-            "participation": [PARTICIPATION], "voluntary_alignment": [DESIGNATION]}
+            "participation": [PARTICIPATION], "voluntary_alignment": [DESIGNATION],
+            "budget_hospital_adjustment": [ADJUSTMENT]}
     folder = input_dir(**{table: good[table] + bad_rows})
     loaded = apmlab.load(folder)
     quality = loaded.con.execute(
@@ -290,16 +293,20 @@ def test_load_into_a_given_database(tmp_path, input_dir):
     tables = duckdb.connect(str(db)).execute(
         "SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
     assert [t[0] for t in tables] == [
-        "data_quality", "eligibility", "medical_claim", "participation", "provider",
-        "voluntary_alignment"]
+        "budget_hospital_adjustment", "data_quality", "eligibility", "medical_claim",
+        "participation", "provider", "voluntary_alignment"]
 
 
 def test_optional_table_absent_is_empty_and_present_is_loaded(input_dir):
     con = apmlab.load(input_dir()).con
     assert con.execute("SELECT count(*) FROM voluntary_alignment").fetchall() == [(0,)]
-    con = apmlab.load(input_dir(voluntary_alignment=[DESIGNATION])).con
+    assert con.execute("SELECT count(*) FROM budget_hospital_adjustment").fetchall() == [(0,)]
+    con = apmlab.load(input_dir(voluntary_alignment=[DESIGNATION],
+                                budget_hospital_adjustment=[ADJUSTMENT])).con
     assert con.execute("SELECT person_id, npi FROM voluntary_alignment").fetchall() == [
         ("P1", "1000000001")]
+    assert con.execute("SELECT * FROM budget_hospital_adjustment").fetchall() == [
+        ("210001", 2023, 0.021, None, None)]
 
 
 def test_docs_describe_every_column():

@@ -40,11 +40,15 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 
 
 def write_input(folder: Path, eligibility=None, medical_claim=None, provider=None,
-                participation=None, voluntary_alignment=None) -> Path:
-    """An input-layer folder of CSV files; required tables not given get one plain row."""
+                participation=None, voluntary_alignment=None,
+                budget_hospital_adjustment=None) -> Path:
+    """An input-layer folder of CSV files; required tables not given get one plain row,
+    optional tables not given are left out."""
     folder.mkdir(parents=True, exist_ok=True)
-    if voluntary_alignment:
-        write_csv(folder / "voluntary_alignment.csv", voluntary_alignment)
+    for name, rows in (("voluntary_alignment", voluntary_alignment),
+                       ("budget_hospital_adjustment", budget_hospital_adjustment)):
+        if rows:
+            write_csv(folder / f"{name}.csv", rows)
     write_csv(folder / "eligibility.csv", eligibility or [PERSON])
     write_csv(folder / "medical_claim.csv", medical_claim or [LINE])
     write_csv(folder / "provider.csv", provider or [PROVIDER])

@@ -28,7 +28,7 @@ def spec(**changes):
 
 
 def grid(revenue, market=None, start=None, end=None, pau=None, growth=None, quality=None,
-         service=None, years=(2020, 2021, 2022, 2023)):
+         service=None, update=None, years=(2020, 2021, 2022, 2023)):
     revenue = np.array(revenue, dtype=float)
     n, y = revenue.shape
 
@@ -45,6 +45,7 @@ def grid(revenue, market=None, start=None, end=None, pau=None, growth=None, qual
         beneficiaries=np.full((n, y), 100),
         pau_revenue=full(pau, 0.0),
         population_growth=full(growth, NAN),
+        rate_update=full(update, NAN),
         quality=full(quality, NAN),
         service_change=full(service, 0.0),
     )
@@ -99,6 +100,16 @@ def test_one_hospital_three_years_with_every_adjustment():
     assert y3["service_change_adjustment"] == pytest.approx(20)
     assert y3["budget"] == pytest.approx(1147.914807)
     assert y3["corridor_adjustment"] == pytest.approx(47.914807 - 0.005 * 1147.914807)
+
+
+def test_the_rate_setters_approved_update_replaces_the_specs():
+    """HSCRC sets each rate year's update factor (hsp-gbr-tpr-update.aspx); an approved
+    factor for a hospital-year (input budget_hospital_adjustment.rate_update) is used in
+    place of the spec's, and a blank one falls back to the spec (3%, 2% in 2023)."""
+    h = grid([[1000, 0, 0, 0]], update=[[NAN, 0.01, NAN, 0.005]])
+    budgets = [r["budget"] for r in hospital.compute(h, spec()).to_pylist()]
+    # 2021: 1000 x 1.01 = 1010; 2022: spec 3% -> 1040.3; 2023: approved 0.5% -> 1045.5015.
+    assert budgets == pytest.approx([1010, 1040.3, 1045.5015])
 
 
 def test_corridor_breach_recoups_only_the_part_beyond_the_corridor():

@@ -140,16 +140,20 @@ def test_tcoc_of_the_state_against_the_rest_of_the_nation(con):
     assert md["guardrail_ok"] is False  # -73.6% against -91.7%: 18 points above
 
 
-def test_optional_adjustment_table_feeds_quality_and_service_changes(con):
-    con.execute("CREATE TABLE budget_hospital_adjustment AS SELECT '210001' AS ccn, 2022 AS "
-                "year, 0.02 AS quality_adjustment, 1000.0 AS service_change")
+def test_optional_adjustment_table_feeds_update_quality_and_service_changes(con):
+    """The loader creates the optional input table empty; its rows replace the spec's update
+    and quality defaults for their hospital-year."""
+    assert con.execute("SELECT count(*) FROM budget_hospital_adjustment").fetchall() == [(0,)]
+    con.execute("INSERT INTO budget_hospital_adjustment VALUES ('210001', 2022, 0.01, 0.02, "
+                "1000.0)")
     try:
         budgets.run(con)
         r = table(con, "hospital_budget", "ccn")[0]
+        assert r["rate_update_adjustment"] == pytest.approx(0.01 * 15_500)
         assert r["quality_adjustment"] == pytest.approx(0.02 * 15_500)
         assert r["service_change_adjustment"] == 1000
     finally:
-        con.execute("DROP TABLE budget_hospital_adjustment")
+        con.execute("DELETE FROM budget_hospital_adjustment")
         budgets.run(con)
 
 

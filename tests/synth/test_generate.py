@@ -48,6 +48,8 @@ def test_different_seed_gives_different_files(small, tmp_path):
     folder, _ = small
     generate(tmp_path, seed=8, **SMALL)
     first, second = _digests(folder), _digests(tmp_path)
+    # The budget state's update factors follow from the config (trend and growth cut) alone.
+    assert first.pop("budget_hospital_adjustment.parquet")
     assert all(first[name] != second[name] for name in first)
 
 
@@ -56,6 +58,7 @@ def test_every_column_is_canonical_with_an_accepted_type(small):
     paths = {"eligibility": [folder / "eligibility.parquet"],
              "provider": [folder / "provider.parquet"],
              "participation": [folder / "participation.parquet"],
+             "budget_hospital_adjustment": [folder / "budget_hospital_adjustment.parquet"],
              "medical_claim": sorted((folder / "medical_claim").glob("*.parquet"))}
     for table, table_paths in paths.items():
         canonical = {c.name: c for c in TABLES[table]}

@@ -6,7 +6,8 @@ rule):
 * first budget year: the baseline, a weighted sum of the hospital's Medicare FFS inpatient
   and outpatient revenue of the base years before it (AHEAD: three years weighted 10/30/60);
 * each year after: the prior-year budget
-  + rate update (prior x update factor)
+  + rate update (prior x update factor: the rate setter's approved factor for the
+    hospital-year from input table ``budget_hospital_adjustment``, else the spec's)
   + demographic adjustment (prior x service-area population growth x marginal-cost factor,
     on the part of revenue that is not potentially avoidable utilisation where the model
     excludes it)
@@ -31,7 +32,7 @@ import pyarrow as pa
 
 from apmlab.budgets.spec import HospitalBudgetSpec
 
-ADJUSTMENT_TABLE = "budget_hospital_adjustment"  # optional input: ccn, year, quality, service
+ADJUSTMENT_TABLE = "budget_hospital_adjustment"  # optional input (inputs/schema.py)
 ADJUSTMENTS = ("rate_update", "demographic", "market_shift", "quality", "service_change")
 COLUMNS = {
     "ccn": pa.string(), "market": pa.string(), "spec": pa.string(), "year": pa.int32(),
@@ -59,6 +60,7 @@ class HospitalYears:
     beneficiaries: np.ndarray      # (H, Y) distinct patients
     pau_revenue: np.ndarray        # (H, Y) revenue from potentially avoidable utilisation
     population_growth: np.ndarray  # (H, Y) service-area growth from the prior year
+    rate_update: np.ndarray        # (H, Y) approved update factor, NaN = the spec's
     quality: np.ndarray            # (H, Y) quality factor, NaN = the spec's default
     service_change: np.ndarray     # (H, Y) service-change amount in dollars
 
@@ -80,6 +82,8 @@ def compute(h: HospitalYears, spec: HospitalBudgetSpec,
     if not spec.exclude_pau:
         pau_share = np.zeros_like(pau_share)
     quality = np.where(np.isnan(h.quality), spec.quality_adjustment, h.quality)
+    update = np.where(np.isnan(h.rate_update),
+                      np.array([spec.update_for(int(y)) for y in years]), h.rate_update)
     growth = np.nan_to_num(h.population_growth)
 
     out = {name: np.full((n_hosp, n_years), np.nan) for name in (
@@ -92,7 +96,7 @@ def compute(h: HospitalYears, spec: HospitalBudgetSpec,
         # Demographic growth funds only the share of last year's revenue that was not PAU.
         funded = 1 - pau_share[:, j - 1]
         step = {
-            "rate_update": prior * spec.update_for(int(year)),
+            "rate_update": prior * update[:, j],
             "demographic": prior * growth[:, j] * spec.marginal_cost_factor * funded,
             "market_shift": shift[:, j],
             "quality": prior * quality[:, j],
@@ -173,24 +177,27 @@ def _market_shift(revenue: np.ndarray, market: list[str]) -> np.ndarray:
 
 def read_inputs(con: duckdb.DuckDBPyConnection) -> HospitalYears:
     """The grid of every model hospital from the budgets_* tables and the optional
-    ``budget_hospital_adjustment`` table (ccn, year, quality_adjustment, service_change)."""
+    ``budget_hospital_adjustment`` table (ccn, year, rate_update, quality_adjustment,
+    service_change; absent from a connection that did not load it)."""
     has_adjustments = bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [ADJUSTMENT_TABLE]
     ).fetchall()[0][0])
     adjustments = (
         f"""LEFT JOIN (
-            SELECT ccn, year, max(quality_adjustment) AS quality_adjustment,
+            SELECT ccn, year, max(rate_update) AS rate_update,
+                max(quality_adjustment) AS quality_adjustment,
                 sum(service_change) AS service_change
             FROM {ADJUSTMENT_TABLE} GROUP BY ccn, year
         ) AS a ON a.ccn = h.ccn AND a.year = h.year"""
         if has_adjustments else
-        "CROSS JOIN (SELECT CAST(NULL AS DOUBLE) AS quality_adjustment, "
+        "CROSS JOIN (SELECT CAST(NULL AS DOUBLE) AS rate_update, "
+        "CAST(NULL AS DOUBLE) AS quality_adjustment, "
         "CAST(NULL AS DOUBLE) AS service_change) AS a"
     )
     rows = con.execute(
         f"""
         SELECT h.ccn, h.market, h.year, h.start_year, h.end_year, h.revenue, h.beneficiaries,
-            coalesce(r.readmission_revenue, 0), g.population_growth,
+            coalesce(r.readmission_revenue, 0), g.population_growth, a.rate_update,
             a.quality_adjustment, coalesce(a.service_change, 0)
         FROM budgets_hospital_year AS h
         LEFT JOIN budgets_readmission AS r ON r.ccn = h.ccn AND r.year = h.year
@@ -203,7 +210,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection) -> HospitalYears:
     ccn = list(dict.fromkeys(r[0] for r in rows))
     shape = (len(ccn), len(years))
     grid = {k: np.full(shape, np.nan)
-            for k in ("revenue", "patients", "pau", "growth", "quality", "svc")}
+            for k in ("revenue", "patients", "pau", "growth", "update", "quality", "svc")}
     for k, r in enumerate(rows):  # every hospital has a row for every year, in order
         i, j = divmod(k, len(years))
         for name, value in zip(grid, r[5:], strict=True):
@@ -219,6 +226,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection) -> HospitalYears:
         beneficiaries=grid["patients"].astype(np.int64),
         pau_revenue=grid["pau"],
         population_growth=grid["growth"],
+        rate_update=grid["update"],
         quality=grid["quality"],
         service_change=grid["svc"],
     )

@@ -76,14 +76,17 @@ ROW_RULES: dict[str, list[tuple[str, str]]] = {
             "person_id NOT IN (SELECT person_id FROM eligibility)",
         ),
     ],
+    "budget_hospital_adjustment": [],
 }
 # Rows that repeat a key: the first (in file order) is kept, the others excluded.
 UNIQUE_KEYS = {
     "medical_claim": ("claim_id", "claim_line_number"),
     "provider": ("npi",),
+    "budget_hospital_adjustment": ("ccn", "year"),
 }
 # Eligibility first: the claim rule "person not in eligibility" reads the kept spans.
-LOAD_ORDER = ["eligibility", "provider", "participation", "medical_claim", "voluntary_alignment"]
+LOAD_ORDER = ["eligibility", "provider", "participation", "medical_claim", "voluntary_alignment",
+              "budget_hospital_adjustment"]
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The canonical input layer: every source is converted into these four tables.
+"""The canonical input layer: every source is converted into these four tables (and two
+optional ones).
 
 Column names follow the Tuva Project input layer where it has one (eligibility,
 medical_claim), so analysts who know Tuva recognise them. docs/input_layer.md is the
@@ -131,15 +132,31 @@ VOLUNTARY_ALIGNMENT = [
     Column("designation_date", "DATE", True),
 ]
 
+# Optional: what a global-budget rate setter approved per hospital and budget year (the HSCRC
+# publishes its update factors and quality scalings each rate year); the budgets stage uses
+# them in place of its spec's defaults (apmlab.budgets.hospital).
+BUDGET_HOSPITAL_ADJUSTMENT = [
+    Column("ccn", "VARCHAR", True),
+    Column("year", "INTEGER", True, doc="Budget year."),
+    Column("rate_update", "DOUBLE",
+           doc="Approved update factor as a fraction of the prior-year budget (0.021 = 2.1%); "
+               "empty: the spec's update."),
+    Column("quality_adjustment", "DOUBLE",
+           doc="Quality-program scaling as a fraction of the prior-year budget; empty: the "
+               "spec's default."),
+    Column("service_change", "DOUBLE", doc="Approved service-change amount, in dollars."),
+]
+
 TABLES: dict[str, list[Column]] = {
     "eligibility": ELIGIBILITY,
     "medical_claim": MEDICAL_CLAIM,
     "provider": PROVIDER,
     "participation": PARTICIPATION,
     "voluntary_alignment": VOLUNTARY_ALIGNMENT,
+    "budget_hospital_adjustment": BUDGET_HOSPITAL_ADJUSTMENT,
 }
 # Tables a folder may leave out: they are then created empty.
-OPTIONAL_TABLES = ("voluntary_alignment",)
+OPTIONAL_TABLES = ("voluntary_alignment", "budget_hospital_adjustment")
 
 # Service categories of the core stage, in report order (methodology.md section 7).
 SERVICE_CATEGORIES = [

@@ -1,7 +1,8 @@
 """Write a synthetic Medicare input layer with known intervention effects, and its truth.
 
 ``generate(out, ...)`` writes ``eligibility.parquet``, ``provider.parquet``,
-``participation.parquet``, ``medical_claim/claims_<year>.parquet`` and ``truth.json``.
+``participation.parquet``, ``budget_hospital_adjustment.parquet`` (the budget state's update
+factors), ``medical_claim/claims_<year>.parquet`` and ``truth.json``.
 The population is advanced one year at a time and its claims are built and written in
 chunks of persons, so memory stays flat whatever the population size.
 
@@ -94,7 +95,7 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     # Replace a previous synthetic run in place, but never delete anything else.
     for name in ("eligibility.parquet", "provider.parquet", "participation.parquet",
-                 "truth.json"):
+                 "budget_hospital_adjustment.parquet", "truth.json"):
         (out / name).unlink(missing_ok=True)
     (out / "medical_claim").mkdir(exist_ok=True)
     for old in (out / "medical_claim").glob("claims_*.parquet"):
@@ -108,7 +109,8 @@ def generate(
     providers = prov.build(beneficiaries, _rng(seed, 1))
     world = _World(providers, beneficiaries, cfg, seed)
     for name, table in (("provider", world.provider_table()),
-                        ("participation", world.participation_table())):
+                        ("participation", world.participation_table()),
+                        ("budget_hospital_adjustment", world.budget_update_table(last))):
         with _Writer(out / f"{name}.parquet") as file:
             file.write(table)
 
@@ -293,6 +295,19 @@ class _World:
         data = {n: pa.array(list(c), pa.string()) for n, c in zip(names, cols, strict=True)}
         data["start_date"] = pa.array(np.array(cols[6], dtype="datetime64[D]"))
         return pa.table(data)
+
+    def budget_update_table(self, last: int) -> pa.Table:
+        """The budget state's rate setter's approved update factor per hospital and year:
+        hospital payments there grow ``global_budget_growth_cut`` slower than the trend (the
+        global-budget effect of :meth:`claims`), so that is how fast the budgets grow."""
+        update = (1 + self.cfg.trend) * (1 - self.cfg.global_budget_growth_cut) - 1
+        years = np.arange(self.cfg.global_budget_start, last + 1)
+        ccn = [self.p.ccn[h] for h in np.flatnonzero(self.md_hospital)]
+        return pa.table({
+            "ccn": pa.array(np.repeat(ccn, len(years)).tolist(), pa.string()),
+            "year": pa.array(np.tile(years, len(ccn)), pa.int32()),
+            "rate_update": pa.array(np.full(len(ccn) * len(years), update)),
+        })
 
     # --- population -------------------------------------------------------------------
     def _assign_providers(self, rng, people: pop.People, who: np.ndarray) -> None:
