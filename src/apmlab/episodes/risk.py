@@ -13,6 +13,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
+UNKNOWN = "unknown"  # the level of a factor that cannot be read from the data (04_episode.sql)
 FACTOR_COLUMNS = {"hcc_count": "hcc_count_band", "age_band": "age_band", "dual": "dual",
                   "bed_size": "bed_size"}
 
@@ -21,30 +22,47 @@ def fit(
     con: duckdb.DuckDBPyConnection, model: str, factors: list[str]
 ) -> list[tuple[str, str, str, float]]:
     """(model, factor, level, coefficient) rows; the most frequent level of each factor is
-    the reference (coefficient 0). Factors with a single level in the data get none."""
+    the reference (coefficient 0). Factors with a single level in the data get none.
+
+    The fit has MS-DRG and year fixed effects, so that a level that is more common in some
+    years does not take those years' payment level. It runs on the episodes whose factors are
+    all known; level ``unknown`` (an HCC count with no claims in the year before the anchor,
+    as in the first year of the data) gets the log of the mean known multiplier, so that such
+    episodes are standardised as an average episode, not as a year apart."""
     unknown = sorted(set(factors) - FACTOR_COLUMNS.keys())
     if unknown:
         raise ValueError(f"specs/{model}: unknown risk factors {unknown}")
     columns = ", ".join(FACTOR_COLUMNS[f] for f in factors)
     data = con.execute(
-        f"SELECT anchor_drg, {columns}, ln(capped_payment) AS y FROM episodes_capped"
-        " WHERE model = $model AND NOT cancelled AND capped_payment > 0",
+        f"SELECT anchor_drg, performance_year, {columns}, ln(capped_payment) AS y"
+        " FROM episodes_capped WHERE model = $model AND NOT cancelled AND capped_payment > 0",
         {"model": model},
     ).fetchnumpy()
-    y = np.asarray(data["y"], dtype=float)
+    values = {f: np.asarray(data[FACTOR_COLUMNS[f]]).astype(str) for f in factors}
+    known = np.ones(len(data["y"]), bool)
+    for column in values.values():
+        known &= column != UNKNOWN
+    y = np.asarray(data["y"], dtype=float)[known]
     if len(y) < 2:
         return []
-    blocks, names = [_dummies(np.asarray(data["anchor_drg"]), keep_reference=True)[0]], []
+    blocks = [_dummies(np.asarray(data["anchor_drg"])[known], keep_reference=True)[0],
+              _dummies(np.asarray(data["performance_year"])[known], keep_reference=False)[0]]
+    names = []
     for factor in factors:
-        matrix, levels = _dummies(np.asarray(data[FACTOR_COLUMNS[factor]]), keep_reference=False)
+        matrix, levels = _dummies(values[factor][known], keep_reference=False)
         blocks.append(matrix)
         names.extend((factor, level) for level in levels)
     if not names:
         return []
-    x = np.hstack(blocks)
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    coefficients = beta[-len(names):]
-    return [(model, f, lvl, float(b)) for (f, lvl), b in zip(names, coefficients, strict=True)]
+    beta, *_ = np.linalg.lstsq(np.hstack(blocks), y, rcond=None)
+    coefficient = dict(zip(names, beta[-len(names):].tolist(), strict=True))
+    rows = [(model, f, lvl, b) for (f, lvl), b in coefficient.items()]
+    for factor in factors:
+        if (values[factor] == UNKNOWN).any():
+            multiplier = np.exp([coefficient.get((factor, v), 0.0)
+                                 for v in values[factor][known]])
+            rows.append((model, factor, UNKNOWN, float(np.log(multiplier.mean()))))
+    return rows
 
 
 def _dummies(values: np.ndarray, keep_reference: bool) -> tuple[np.ndarray, list[str]]:
