@@ -55,6 +55,14 @@ def test_diagnosis_for_unknown_person_is_an_error():
         score(people(GOOD), dx(("a", "E119"), ("zz", "E119")), 2026)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_an_error_in_the_persons_file_is_named_before_one_in_the_diagnoses(threads):
+    """The two files are read concurrently; the persons file is still checked first."""
+    bad = ("b", "19550601", 3, 0, 0, 0)
+    with pytest.raises(InputError, match="^persons row 2: SEX is not"):
+        score(people(GOOD, bad), dx(("a", "E119"), ("zz", "E119")), 2026, threads=threads)
+
+
 def test_codes_not_in_the_map_are_ignored_and_counted():
     result = score(people(GOOD), dx(("a", "E119"), ("a", "XX999"), ("a", "R69"), ("a", "")),
                    2026)

@@ -187,8 +187,6 @@ def tables(model: str, year: int) -> ModelTables:
     for r in rows(refdata.ROOT / model / "groups.csv"):
         groups.setdefault(r["grp"], []).append(pos[int(r["cc"])])
     inter = list(rows(refdata.ROOT / model / "interactions.csv"))
-    if len(inter) > 64:  # the interaction bits are one uint64 per person
-        raise refdata.ReferenceError(f"{model}: more than 64 interactions")
 
     def packed(variables) -> np.ndarray:
         return _words([_pack(coef.get(v, {})) for v in variables])
@@ -424,7 +422,8 @@ def _hierarchies(t: ModelTables, words: np.ndarray) -> None:
     """In place: drop CCs lacking a required companion, then CCs ranked below one present."""
     for bit, need in t.requires:
         word, shift = bit // 64, np.uint64(bit % 64)
-        lacking = ((words & need).any(axis=1) == 0) & (((words[:, word] >> shift) & 1) == 1)
+        lacking = ((words[:, 0] & need[0]) | (words[:, 1] & need[1])) == 0
+        lacking &= ((words[:, word] >> shift) & np.uint64(1)) == 1
         words[lacking, word] &= ~np.uint64(1 << (bit % 64))
     chunks = words.view(np.uint16).reshape(len(words), -1)
     dropped = np.zeros_like(words)
@@ -436,14 +435,15 @@ def _hierarchies(t: ModelTables, words: np.ndarray) -> None:
 def _flags_and_interactions(t: ModelTables, words: np.ndarray, disabl: np.ndarray,
                             flags: np.ndarray) -> np.ndarray:
     """The int8 flag of each HCC, written into ``flags`` (a row per HCC), and the
-    interaction bits (uint64 words) per person."""
+    interaction bits per person (uint16 words: the score tables take 16 bits at a time)."""
     planes = np.ascontiguousarray(words.view(np.uint8).T)  # (16, n): byte k of every mask
     for p in range(len(t.hccs)):
         np.bitwise_and(planes[p // 8] >> (p % 8), 1, out=flags[p].view(np.uint8))
     present = {g: np.logical_or.reduce(flags[list(bits)])
                for g, bits in t.groups.items()}
     present["DISABL"] = disabl
-    key = np.zeros((len(words), 1), dtype=np.uint64)
+    key = np.zeros((len(words), len(t.interaction_score)), dtype=np.uint16)
     for i, (left, right) in enumerate(t.interactions):
-        key[:, 0] |= (present[left] & present[right]).astype(np.uint64) << np.uint64(i)
+        key[:, i // CHUNK] |= np.left_shift(present[left] & present[right], i % CHUNK,
+                                            dtype=np.uint16)
     return key

@@ -19,7 +19,7 @@ NumPy/Arrow work in apmlab.risk.kernel, with no per-person Python loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -97,10 +97,16 @@ def score(
     person_table = _arrow(persons, PERSON_COLUMNS, labels[0], con)
     diagnosis_table = _arrow(diagnoses, DIAGNOSIS_COLUMNS, labels[1], con)
     ids = _text(person_table.column("ID"))
-    people = _persons(person_table, ids, age_year or year.year, where)
-    dx_ids = _text(diagnosis_table.column("ID"))
-    people = _group_diagnoses(people, ids, dx_ids, where, threads)
-    codes = _text(diagnosis_table.column("ICD10")).fill_null("")
+
+    def diagnosis_side() -> tuple[tuple[np.ndarray, np.ndarray | None], pa.Array]:
+        runs = _group_diagnoses(ids, _text(diagnosis_table.column("ID")), where, threads)
+        return runs, _text(diagnosis_table.column("ICD10")).fill_null("")
+
+    # the two files are read concurrently; an error in the persons file still comes first
+    people, ((run_start, run_person), codes) = kernel.parallel(lambda side: side(), [
+        lambda: _persons(person_table, ids, age_year or year.year, where), diagnosis_side,
+    ], threads)
+    people = replace(people, run_start=run_start, run_person=run_person)
     scored = {m: kernel.score(t, people, codes, threads) for m, t in models.items()}
     table = _assemble(ids, year, models[year.principal_model].hccs, scored,
                       ma_coding_adjustment, threads)
@@ -248,14 +254,15 @@ def _may_repeat(strings: pa.Array) -> bool:
     return bool((hashes[1:] == hashes[:-1]).any())
 
 
-def _group_diagnoses(people: kernel.Persons, ids: pa.Array, dx_ids: pa.Array,
-                     where: _Where, threads: int) -> kernel.Persons:
-    """Runs of consecutive diagnosis rows with one ID, and the person of each run. When
-    the runs follow the persons file one to one (both sorted alike, as CMS's software
-    requires), no lookup is needed; otherwise the runs' IDs are looked up."""
+def _group_diagnoses(ids: pa.Array, dx_ids: pa.Array, where: _Where,
+                     threads: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Runs of consecutive diagnosis rows with one ID: the first row of each run, and the
+    person of each run (None: run i is person i). When the runs follow the persons file
+    one to one (both sorted alike, as CMS's software requires), no lookup is needed;
+    otherwise the runs' IDs are looked up."""
     m = len(dx_ids)
     if m == 0:
-        return people
+        return np.zeros(0, dtype=np.intp), None
     if dx_ids.null_count:
         rows = np.flatnonzero(dx_ids.is_null().to_numpy(zero_copy_only=False))
         where.raise_for(1, rows, ["ID is not in the persons file"] * len(rows))
@@ -269,7 +276,7 @@ def _group_diagnoses(people: kernel.Persons, ids: pa.Array, dx_ids: pa.Array,
     start = np.concatenate([[0], *kernel.parallel(changes, range(1, m, kernel.CHUNK_ROWS),
                                                   threads)])
     heads = dx_ids.take(start)
-    if len(heads) == people.n and pc.all(pc.equal(heads, ids)).as_py():
+    if len(heads) == len(ids) and pc.all(pc.equal(heads, ids)).as_py():
         run_person = None
     else:
         found = pc.index_in(heads, value_set=ids)
@@ -279,9 +286,7 @@ def _group_diagnoses(people: kernel.Persons, ids: pa.Array, dx_ids: pa.Array,
             rows = np.concatenate([np.arange(start[r], ends[r]) for r in runs[:_MAX_ERRORS]])
             where.raise_for(1, rows, ["ID is not in the persons file"] * len(rows))
         run_person = found.to_numpy().astype(np.intp)
-    return kernel.Persons(n=people.n, age=people.age, sex=people.sex,
-                          demo_key=people.demo_key, run_start=start.astype(np.intp),
-                          run_person=run_person)
+    return start.astype(np.intp), run_person
 
 
 def _round_half_up(numerator: np.ndarray, denominator: int) -> np.ndarray:
