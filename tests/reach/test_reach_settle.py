@@ -39,21 +39,40 @@ def test_professional_corridors_savings_and_losses():
 
 
 def test_global_discount_withhold_and_corridors():
-    """Global PY2025: 3.5% discount; 2% withhold, half earned back at quality 0.5."""
-    # final benchmark 100M - 3.5M - 2M + 1M = 95.5M; spending 65.5M -> 30M saved
-    # 25% x 95.5M = 23.875M kept at 100%, the remaining 6.125M at 50%
-    out = run(2025, dict(track="global", quality_score=0.5, expenditure_total=65_500_000.0))
-    assert out["final_benchmark"][0] == pytest.approx(95_500_000.0)
-    assert out["discount_amount"][0] == pytest.approx(3_500_000.0)
+    """Global PY2025: 4% discount (raised from 3.5% by the PY2025 model update); 2% withhold
+    (RFA Table 6.16), half earned back at quality 0.5; 100% kept to 25%, 50% to 35%."""
+    # final benchmark 100M - 4M - 2M + 1M = 95M; spending 65M -> 30M saved
+    # 25% x 95M = 23.75M kept at 100%, the remaining 6.25M at 50%
+    out = run(2025, dict(track="global", quality_score=0.5, expenditure_total=65_000_000.0))
+    assert out["final_benchmark"][0] == pytest.approx(95_000_000.0)
+    assert out["discount_amount"][0] == pytest.approx(4_000_000.0)
     assert out["quality_withhold_earned_back"][0] == pytest.approx(1_000_000.0)
-    assert out["earned_savings_losses"][0] == pytest.approx(23_875_000 + 3_062_500)
+    assert out["earned_savings_losses"][0] == pytest.approx(23_750_000 + 3_125_000)
 
 
 def test_global_keeps_all_savings_in_first_corridor():
-    out = run(2026, dict(track="global", expenditure_total=86_500_000.0))  # 10M of 96.5M
-    assert out["earned_savings_losses"][0] == pytest.approx(10_000_000.0)
+    """PY2026: 4% discount, 5% withhold earned back in full -> final benchmark 96M; its first
+    corridor ends at 10% (9.6M), so 9M saved is kept whole."""
+    out = run(2026, dict(track="global", expenditure_total=87_000_000.0))
+    assert out["final_benchmark"][0] == pytest.approx(96_000_000.0)
+    assert out["earned_savings_losses"][0] == pytest.approx(9_000_000.0)
     assert out["final_sharing_rate"][0] == pytest.approx(1.0)
     assert out["cap_applied"] == [False]
+
+
+def test_global_py2026_narrow_first_corridor_and_5_percent_withhold():
+    """PY2026 Global (CMS PY2026 model update as summarised in specs/reach/py2026.toml): first
+    corridor narrowed from 25% to 10% of the benchmark, quality withhold raised from 2% to 5%.
+    Quality 0.4 earns back 2M of the 5M withheld: final 100M - 4M - 5M + 2M = 93M. 20M saved
+    or lost: 9.3M (10% of 93M) at 100% and 10.7M in the 10%-35% corridor at 50% = 14.65M;
+    under PY2025's 25% first corridor the same 20M would all be kept."""
+    out = run(2026, dict(track="global", quality_score=0.4, expenditure_total=73_000_000.0),
+              dict(aco_id="R2", track="global", quality_score=0.4,
+                   expenditure_total=113_000_000.0))
+    assert out["final_benchmark"] == pytest.approx([93_000_000.0] * 2)
+    assert out["quality_withhold_earned_back"] == pytest.approx([2_000_000.0] * 2)
+    assert out["earned_savings_losses"] == pytest.approx([14_650_000.0, -14_650_000.0])
+    assert out["cap_applied"] == [True, True]
 
 
 def test_unknown_option_and_year():
