@@ -271,7 +271,7 @@ def _group_diagnoses(ids: pa.Array, dx_ids: pa.Array, where: _Where,
         """Rows from ``row`` on (a slice) whose ID differs from the row before."""
         size = min(kernel.CHUNK_ROWS, m - row)
         change = pc.not_equal(dx_ids.slice(row, size), dx_ids.slice(row - 1, size))
-        return np.flatnonzero(change.to_numpy(zero_copy_only=False)) + row
+        return pc.indices_nonzero(change).to_numpy().astype(np.intp) + row
 
     start = np.concatenate([[0], *kernel.parallel(changes, range(1, m, kernel.CHUNK_ROWS),
                                                   threads)])
