@@ -27,11 +27,13 @@ def run(year: int, *rows: dict) -> dict:
 
 
 def test_professional_corridors_savings_and_losses():
-    """Professional: 50% to 5% of benchmark, 35% to 10%, 15% to 15%, 5% beyond."""
+    """Professional: 50% to 5% of benchmark, 35% to 10%, 15% to 15%, 5% beyond; 2%
+    sequestration of savings only."""
     out = run(2025, dict(expenditure_total=88_000_000.0),
               dict(aco_id="R2", expenditure_total=120_000_000.0))
-    # 12M saved: 5M x 50% + 5M x 35% + 2M x 15%
-    assert out["earned_savings_losses"][0] == pytest.approx(2_500_000 + 1_750_000 + 300_000)
+    # 12M saved: (5M x 50% + 5M x 35% + 2M x 15%) x 0.98
+    assert out["earned_savings_losses"][0] == pytest.approx((2_500_000 + 1_750_000 + 300_000)
+                                                            * 0.98)
     # 20M lost: 5M x 50% + 5M x 35% + 5M x 15% + 5M x 5%
     assert out["earned_savings_losses"][1] == pytest.approx(-(2_500_000 + 1_750_000 + 750_000
                                                               + 250_000))
@@ -47,15 +49,15 @@ def test_global_discount_withhold_and_corridors():
     assert out["final_benchmark"][0] == pytest.approx(95_000_000.0)
     assert out["discount_amount"][0] == pytest.approx(4_000_000.0)
     assert out["quality_withhold_earned_back"][0] == pytest.approx(1_000_000.0)
-    assert out["earned_savings_losses"][0] == pytest.approx(23_750_000 + 3_125_000)
+    assert out["earned_savings_losses"][0] == pytest.approx((23_750_000 + 3_125_000) * 0.98)
 
 
 def test_global_keeps_all_savings_in_first_corridor():
     """PY2026: 4% discount, 5% withhold earned back in full -> final benchmark 96M; its first
-    corridor ends at 10% (9.6M), so 9M saved is kept whole."""
+    corridor ends at 10% (9.6M), so 9M saved is kept whole (less 2% sequestration)."""
     out = run(2026, dict(track="global", expenditure_total=87_000_000.0))
     assert out["final_benchmark"][0] == pytest.approx(96_000_000.0)
-    assert out["earned_savings_losses"][0] == pytest.approx(9_000_000.0)
+    assert out["earned_savings_losses"][0] == pytest.approx(9_000_000.0 * 0.98)
     assert out["final_sharing_rate"][0] == pytest.approx(1.0)
     assert out["cap_applied"] == [False]
 
@@ -65,13 +67,14 @@ def test_global_py2026_narrow_first_corridor_and_5_percent_withhold():
     corridor narrowed from 25% to 10% of the benchmark, quality withhold raised from 2% to 5%.
     Quality 0.4 earns back 2M of the 5M withheld: final 100M - 4M - 5M + 2M = 93M. 20M saved
     or lost: 9.3M (10% of 93M) at 100% and 10.7M in the 10%-35% corridor at 50% = 14.65M;
-    under PY2025's 25% first corridor the same 20M would all be kept."""
+    under PY2025's 25% first corridor the same 20M would all be kept. Savings less 2%
+    sequestration; losses are not reduced."""
     out = run(2026, dict(track="global", quality_score=0.4, expenditure_total=73_000_000.0),
               dict(aco_id="R2", track="global", quality_score=0.4,
                    expenditure_total=113_000_000.0))
     assert out["final_benchmark"] == pytest.approx([93_000_000.0] * 2)
     assert out["quality_withhold_earned_back"] == pytest.approx([2_000_000.0] * 2)
-    assert out["earned_savings_losses"] == pytest.approx([14_650_000.0, -14_650_000.0])
+    assert out["earned_savings_losses"] == pytest.approx([14_650_000.0 * 0.98, -14_650_000.0])
     assert out["cap_applied"] == [True, True]
 
 
@@ -113,7 +116,7 @@ def test_cli_and_reach_settlement_table(tmp_path):
                                       "2025", "--out", str(out)])
     assert result.exit_code == 0, result.output
     row, = csv.DictReader(out.open())
-    assert float(row["earned_savings_losses"]) == pytest.approx(4_550_000)
+    assert float(row["earned_savings_losses"]) == pytest.approx(4_550_000 * 0.98)
     bad = CliRunner().invoke(app, ["settle", "--input", str(src), "--performance-year", "2030",
                                    "--out", str(out)])
     assert bad.exit_code == 2 and "2030" in bad.output
