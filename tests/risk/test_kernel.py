@@ -8,6 +8,7 @@ Python's decimal module."""
 from __future__ import annotations
 
 import csv
+import os
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -95,8 +96,8 @@ def test_diagnoses_handled_in_slices_score_the_same(monkeypatch):
     assert [score(persons, d, 2026).table for d in (diagnoses, shuffled)] == whole
 
 
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(5, 300), block=st.integers(1, 150),
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(20, 400), block=st.integers(1, 150),
        threads=st.integers(2, 4), shuffle=st.booleans(), year=st.sampled_from([2025, 2026]))
 def test_threads_give_the_single_thread_result(seed, rows, block, threads, shuffle, year):
     """Diagnosis slices and person blocks scored on several threads (grouped rows, or
@@ -112,3 +113,10 @@ def test_threads_give_the_single_thread_result(seed, rows, block, threads, shuff
         many = score(persons, diagnoses, year, ma_coding_adjustment=True, threads=threads)
     assert many.table == one.table
     assert many.unmapped_diagnoses == one.unmapped_diagnoses
+
+
+def test_threads_default_to_apmlab_threads_else_every_core(monkeypatch):
+    monkeypatch.setenv("APMLAB_THREADS", "3")
+    assert kernel.threads_default() == 3
+    monkeypatch.delenv("APMLAB_THREADS")
+    assert kernel.threads_default() == os.cpu_count()

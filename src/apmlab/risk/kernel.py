@@ -25,6 +25,10 @@ once, with no per-person Python loop:
 
 Integer thousandths make raw scores exact and the normalization, blend and MA
 coding-pattern roundings exact decimal arithmetic (CMS rounds half up in decimal).
+
+Steps 1-2 take the diagnosis rows in slices, steps 3-5 the persons in blocks; slices and
+blocks are independent and run on a thread pool (NumPy and Arrow release the GIL), so a
+run uses every core and its result does not depend on the number of threads.
 """
 
 from __future__ import annotations
