@@ -44,7 +44,8 @@ def episode_con():
     episodes["anchor_end_date"] = pd.to_datetime(episodes["anchor_end_date"])
     con.register("frame", episodes)
     con.execute("CREATE TABLE episodes AS SELECT *, 0.0 AS paid_home_health, "
-                "0.0 AS paid_inpatient_other FROM frame")
+                "0.0 AS paid_inpatient_other, '470' AS anchor_drg, '65_74' AS age_band, "
+                "'not_full_dual' AS dual, '1' AS hcc_count_band FROM frame")
     con.execute("CREATE TABLE participation AS SELECT ccn AS entity_id, 'cjr' AS model, "
                 "CAST(NULL AS VARCHAR) AS tin, ccn, CAST(NULL AS VARCHAR) AS state, "
                 "DATE '2023-01-01' AS start_date, CAST(NULL AS DATE) AS end_date "
@@ -109,3 +110,69 @@ def test_episode_cells_give_the_episode_level_estimate(episode_con):
     episode_level = estimators.did(single, "episode_spending")
     cells = estimators.by_entity(single, "episode_spending")[one]
     assert cells.effect == pytest.approx(episode_level.effect, rel=1e-9)
+
+
+def test_comparison_episodes_follow_the_participants_case_mix_each_year():
+    """Other hospitals shift to 85+ patients (3,000 more per episode) from 10% of their
+    episodes before 2023 to 60% after, participants stay at 10%, and nothing else changes:
+    there is no effect. Unweighted, the others' rise in spending reads as a saving at the
+    participants of about 0.5 x 3,000; with the comparison raked to the participants' case
+    mix year by year (panel.episode_panel) the interval covers 0, and the balance table
+    shows the age mix before the start equal after weighting."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for h in range(30):
+        participant = h < 10
+        level = rng.normal(25_000, 1_000)
+        for year in range(2020, 2026):
+            old_share = 0.1 if participant or year < 2023 else 0.6
+            for k in range(80):
+                old = rng.random() < old_share
+                rows.append((f"{h}-{year}-{k}", "cjr", f"{200000 + h}", f"{year}-06-30",
+                             level + 3_000 * old + rng.normal(0, 2_000), 0.0, False,
+                             "85plus" if old else "65_74"))
+    con = duckdb.connect()
+    con.register("frame", pd.DataFrame(rows, columns=[
+        "episode_id", "model", "hospital_ccn", "anchor_end_date", "actual_payment", "paid_snf",
+        "cancelled", "age_band"]))
+    con.execute("CREATE TABLE episodes AS SELECT * EXCLUDE (anchor_end_date), "
+                "CAST(anchor_end_date AS DATE) AS anchor_end_date, 0.0 AS paid_home_health, "
+                "0.0 AS paid_inpatient_other, '470' AS anchor_drg, 'not_full_dual' AS dual, "
+                "'1' AS hcc_count_band FROM frame")
+    con.execute("CREATE TABLE participation AS SELECT ccn AS entity_id, 'cjr' AS model, "
+                "CAST(NULL AS VARCHAR) AS tin, ccn, CAST(NULL AS VARCHAR) AS state, "
+                "DATE '2023-01-01' AS start_date, CAST(NULL AS DATE) AS end_date "
+                "FROM (SELECT unnest($ccns) AS ccn)",
+                {"ccns": [f"{200000 + h}" for h in range(10)]})
+    panel.prepare_sources(con, DESIGNS, [])
+    data = panel.episode_panel(con, CJR)
+    weighted = estimators.did(data, "episode_spending")
+    unweighted = estimators.did(data.assign(weight=1.0), "episode_spending")
+    assert unweighted.ci_high < -1_000
+    assert weighted.ci_low <= 0 <= weighted.ci_high
+    balance = panel.episode_balance(data).set_index("covariate")
+    assert abs(balance.loc["age_85plus", "std_diff_after"]) < 0.05
+
+
+def test_raking_matches_every_column_of_the_treated_mix():
+    """Two correlated categorical columns, treated rows older and more often dual: after
+    raking, each column's weighted shares over the comparisons equal the treated shares;
+    a level the treated never have gets weight 0; comparison weights average 1."""
+    rng = np.random.default_rng(3)
+    n = 4_000
+    treated = rng.random(n) < 0.3
+    age = np.where(rng.random(n) < np.where(treated, 0.5, 0.2), "85plus", "65_74")
+    dual = np.where(rng.random(n) < np.where(age == "85plus", 0.4, 0.1) + 0.1 * treated,
+                    "full_dual", "not_full_dual")
+    drg = np.where(treated, "470", np.where(rng.random(n) < 0.2, "291", "470"))
+    frame = pd.DataFrame({"treated": treated.astype(int), "age_band": age, "dual": dual,
+                          "anchor_drg": drg})
+    weight = panel.rake(frame, ("age_band", "dual", "anchor_drg"))
+    comparison = ~treated
+    assert np.all(weight[treated] == 1)
+    assert np.all(weight[comparison & (drg == "291")] == 0)
+    assert weight[comparison].mean() == pytest.approx(1)
+    for column, level in (("age_band", "85plus"), ("dual", "full_dual")):
+        want = np.mean(frame[column][treated] == level)
+        got = np.average(frame[column][comparison] == level, weights=weight[comparison])
+        assert got == pytest.approx(want, abs=1e-6)

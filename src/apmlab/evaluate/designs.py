@@ -35,7 +35,8 @@ INPUTS = (
            "person_id VARCHAR, year INTEGER, risk_score DOUBLE"),
     Source("episodes", "episode.sql", "evaluate_source_episode",
            "episode_id VARCHAR, model VARCHAR, ccn VARCHAR, year INTEGER, "
-           "episode_spending DOUBLE, post_acute_spending DOUBLE"),
+           "episode_spending DOUBLE, post_acute_spending DOUBLE, anchor_drg VARCHAR, "
+           "age_band VARCHAR, dual VARCHAR, hcc_count_band VARCHAR"),
 )
 
 

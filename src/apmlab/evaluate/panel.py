@@ -29,6 +29,11 @@ MAX_UNITS = 200_000
 SAMPLE_SEED = 20_240_101
 BALANCE_COVARIATES = ("age", "female", "dual", "rural", "risk_score", "baseline_spending",
                       "baseline_trend", "esrd", "disabled", "aged_dual", "aged_non_dual")
+# Episode case mix the comparison episodes are weighted on (the factors of the models' own
+# target-price risk adjustment, 510.301(a), 512.545(a), and the MS-DRG), and the balance
+# rows shown for it; episode_spending is the baseline level, shown but not weighted on.
+EPISODE_CASE_MIX = ("anchor_drg", "age_band", "dual", "hcc_count_band")
+EPISODE_BALANCE = ("age_lt65", "age_85plus", "full_dual", "hcc_count", "episode_spending")
 
 
 def query(name: str) -> str:
@@ -161,14 +166,15 @@ def att_weights(frame: pd.DataFrame, covariates: list[str]) -> np.ndarray:
     return weight
 
 
-def balance(frame: pd.DataFrame) -> pd.DataFrame:
+def balance(frame: pd.DataFrame, covariates: tuple[str, ...] = BALANCE_COVARIATES,
+            weight_column: str = "propensity_weight") -> pd.DataFrame:
     """Standardised differences of baseline covariates, participants minus comparisons,
     before and after weighting, over the unweighted pooled standard deviation (Austin 2009:
     |d| < 0.1 is the usual threshold of good balance)."""
     rows = []
     treated = frame["treated"] == 1
-    weight = frame.loc[~treated, "propensity_weight"]
-    for name in BALANCE_COVARIATES:
+    weight = frame.loc[~treated, weight_column]
+    for name in covariates:
         column = frame[name].astype(float)
         t, c = column[treated], column[~treated]
         keep = c.notna()
@@ -206,5 +212,53 @@ def with_codes(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def episode_panel(con, design: ModelDesign) -> pd.DataFrame:
-    return with_codes(con.execute(query("queries/episode_panel.sql"), {
-        "model": design.model, "family": list(design.family)}).df())
+    """Episodes of participant and comparison hospitals. In each year, comparison episodes
+    are weighted to that year's participant case mix (:func:`rake` on EPISODE_CASE_MIX), so
+    that a change in whom or what the participants (or the others) treat is not read as a
+    change in spending per episode. Spending levels stay out of the weights: hospital fixed
+    effects remove them."""
+    data = con.execute(query("queries/episode_panel.sql"), {
+        "model": design.model, "family": list(design.family)}).df()
+    data["weight"] = 1.0
+    for _, rows in data.groupby("year").groups.items():
+        data.loc[rows, "weight"] = rake(data.loc[rows], EPISODE_CASE_MIX)
+    # Comparison episodes of a kind the participants never have that year carry no weight.
+    return with_codes(data[data["weight"] > 0].reset_index(drop=True))
+
+
+def rake(frame: pd.DataFrame, columns: tuple[str, ...], rounds: int = 25) -> np.ndarray:
+    """Raking (iterative proportional fitting, Deming and Stephan 1940): comparison rows'
+    weights are scaled, one column at a time, until each column's distribution over the
+    comparisons matches the treated rows'; treated rows keep 1. Levels the treated never
+    have get weight 0; treated levels no comparison has are left out of the target (there
+    is nothing to weight up). Comparison weights then average 1, as unweighted rows do, so
+    the cell-level estimators judge the comparison's noise by its number of rows."""
+    treated = frame["treated"].to_numpy() == 1
+    weight = np.ones(len(frame))
+    if treated.all() or not treated.any():
+        return weight
+    codes = [pd.factorize(frame[c].fillna("missing").astype(str))[0] for c in columns]
+    for _ in range(rounds):
+        for code in codes:
+            size = code.max() + 1
+            have = np.bincount(code[~treated], weights=weight[~treated], minlength=size)
+            target = np.where(have > 0, np.bincount(code[treated], minlength=size), 0.0)
+            if not target.any():
+                continue
+            ratio = np.divide(target / target.sum(), have / have.sum(), out=np.zeros(size),
+                              where=have > 0)
+            weight[~treated] *= ratio[code[~treated]]
+    if weight[~treated].sum() > 0:
+        weight[~treated] /= weight[~treated].mean()
+    return weight
+
+
+def episode_balance(data: pd.DataFrame) -> pd.DataFrame:
+    """The balance table of an episode panel, on the episodes before the model's start."""
+    pre = data[data["year"] < data.loc[data["treated"] == 1, "cohort"].min()]
+    band = pd.to_numeric(pre["hcc_count_band"].replace("4plus", "4"), errors="coerce")
+    return balance(pre.assign(age_lt65=(pre["age_band"] == "lt65").astype(float),
+                              age_85plus=(pre["age_band"] == "85plus").astype(float),
+                              full_dual=(pre["dual"] == "full_dual").astype(float),
+                              hcc_count=band),
+                   EPISODE_BALANCE, "weight")

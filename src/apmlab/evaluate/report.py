@@ -189,7 +189,7 @@ def _event_studies(con) -> str:
 def _balance(con) -> str:
     rows = _rows(con, "SELECT * FROM evaluation_balance ORDER BY model")
     if not rows:
-        return "<p>No beneficiary-level comparison group was weighted.</p>"
+        return "<p>No comparison group was weighted.</p>"
     body = [[r["model"], r["covariate"], r["mean_participants"], r["mean_comparison"],
              r["mean_comparison_weighted"], r["std_diff_before"], r["std_diff_after"]]
             for r in rows]
@@ -198,8 +198,11 @@ def _balance(con) -> str:
                  body, ["text", "text", "number", "number", "number", "number", "number"]) + (
         "<p class=\"note\">Standardised difference: (participant mean - comparison mean) / "
         "pooled standard deviation; below 0.1 in absolute value is good balance (Austin "
-        "2009). Weights: propensity score (logit on age, sex, dual status, enrollment type, "
-        "rurality and risk score), for the average effect on participants. Baseline spending "
+        "2009). Weights of beneficiary models: propensity score (logit on age, sex, dual "
+        "status, enrollment type, rurality and risk score), for the average effect on "
+        "participants. Weights of bundled-payment models: comparison episodes raked, year "
+        "by year, to the participants' case mix (MS-DRG, age band, full dual, HCC count "
+        "band); their rows describe the episodes before the model's start. Baseline spending "
         "is shown but not weighted on: matching a noisy pre-period outcome makes the "
         "comparison group regress to the mean afterwards, which a DiD reads as an effect "
         "(Daw and Hatfield 2018); the unit fixed effects remove level differences.</p>")

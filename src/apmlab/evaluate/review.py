@@ -163,6 +163,7 @@ def _episodes(con, design: ModelDesign, first: int | None, last: int | None) -> 
                        start, last)
     result.n_treated = int(data.loc[data["treated"] == 1, "unit_id"].nunique())
     result.n_comparison = int(data.loc[data["treated"] == 0, "unit_id"].nunique())
+    result.balance = panel.episode_balance(data)
     return result
 
 
