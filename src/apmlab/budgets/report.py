@@ -110,7 +110,9 @@ def _hospitals(rows: list[dict]) -> str:
             "<p>Each participating hospital's budget (prior budget plus each adjustment) "
             "against its actual Medicare FFS inpatient and outpatient revenue; the corridor "
             "settlement brings revenue beyond the corridor back to it (positive: paid to the "
-            "hospital).</p>" + svg(fig) + body)
+            "hospital). The rate update is the rate setter's approved factor where input "
+            "table budget_hospital_adjustment gives one, else the spec's.</p>"
+            + svg(fig) + body)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
