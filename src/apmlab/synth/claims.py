@@ -200,10 +200,12 @@ DTYPES = {"person": np.int32, "claim": np.int32, "line": np.int16, "ctype": np.i
           "hcpcs": np.int16, "pos": np.int16, "rendering": np.int32, "billing": np.int32,
           "facility": np.int32, "allowed": np.float64, "paid": np.float64,
           "ime": np.float64, "dsh": np.float64, "dx": np.int16,
-          "event": np.int32, "cut": np.float64, "episode": np.int32, "gb_cut": np.float64}
+          "event": np.int32, "cut": np.float64, "cut_all": np.float64, "episode": np.int32,
+          "gb_cut": np.float64}
 DEFAULTS = {"line": 1, "adm": -1, "dis": -1, "disp": -1, "bill": -1, "drg": -1, "rev": -1,
             "hcpcs": -1, "pos": -1, "rendering": -1, "billing": -1, "facility": -1,
-            "ime": 0.0, "dsh": 0.0, "dx": -1, "event": -1, "cut": 0.0, "episode": -1,
+            "ime": 0.0, "dsh": 0.0, "dx": -1, "event": -1, "cut": 0.0, "cut_all": 0.0,
+            "episode": -1,
             "gb_cut": 0.0, "person": 0, "claim": 0, "ctype": 0, "start": 0, "end": 0,
             "allowed": 0.0, "paid": 0.0}
 
@@ -398,7 +400,7 @@ def _admissions(rng, c, m, drivers, lines, events, ep_sink):
         window[sel] = m.bundle_window[b]
     cut = np.where(exposed, m.bundle_cut[hosp], 0.0)
     episode = np.where(exposed, np.arange(k), -1)
-    window_end = dis + window
+    window_end = dis + window - 1  # the last day, as episodes count it (02_anchor.sql)
 
     # The acute stay: room and board line carries the payment; ED and OR lines are zero.
     claim = lines.claims(k)
@@ -442,8 +444,18 @@ def _admissions(rng, c, m, drivers, lines, events, ep_sink):
                             episode=episode[sel], event=ev[sel]))
 
 
+def in_window(start: np.ndarray, end: np.ndarray, window_end: np.ndarray) -> np.ndarray:
+    """Share of the days of a claim from ``start`` to ``end`` (starting inside an episode)
+    that fall on or before the window's last day: episodes prorate a claim that straddles
+    the window end by days (sql/episodes/03_window_claim.sql), so the truth does too."""
+    return np.clip(np.minimum(end, window_end) - start + 1, 0, None) / (end - start + 1)
+
+
 def _post_acute(c, m, lines, person, dest, dis, price, noise, snf_los, rehab_los, ltch_los,
                 hh_periods, snf_fac, rehab_fac, ltch_fac, hha, dx, ev, cut, episode, window_end):
+    """Post-acute claims after an acute stay. A bundle's effect (``cut``) shortens SNF stays
+    and lowers other post-acute payments; each line records the reduction (``cut_all``) and
+    the part of it inside the episode window (``cut``), as the episode measures spending."""
     hi = c.hi[person]
     # SNF: one claim per stay; a bundle shortens the stay (fewer paid days).
     sel = np.flatnonzero((dest == 0) & (dis < hi))
@@ -451,12 +463,15 @@ def _post_acute(c, m, lines, person, dest, dis, price, noise, snf_los, rehab_los
         cf_days = np.minimum(snf_los[sel], hi[sel] - dis[sel])
         days = np.maximum(1, np.rint(cf_days * (1 - cut[sel]))).astype(np.int32)
         per_day = cal.SNF_DAY_PAID * price[sel] * noise[sel]
+        start, wend = dis[sel], window_end[sel]
+        reduction = per_day * (cf_days * in_window(start, start + cf_days, wend)
+                               - days * in_window(start, start + days, wend))
         lines.add(person=person[sel], claim=lines.claims(len(sel)), ctype=INSTITUTIONAL,
-                  start=dis[sel], end=dis[sel] + days, adm=dis[sel], dis=dis[sel] + days,
+                  start=start, end=start + days, adm=start, dis=start + days,
                   disp=DISP["01"], bill=BILL["211"], rev=REV["0022"], facility=snf_fac[sel],
                   billing=snf_fac[sel], allowed=per_day * days + 170 * price[sel],
-                  paid=per_day * days, dx=dx[sel], event=ev[sel],
-                  cut=per_day * (cf_days - days), episode=episode[sel])
+                  paid=per_day * days, dx=dx[sel], event=ev[sel], cut=reduction,
+                  cut_all=per_day * (cf_days - days), episode=episode[sel])
     # Rehabilitation and long-term care hospitals: inpatient stays (bill type 11x).
     for code, fac, los, paid_mean in ((1, rehab_fac, rehab_los, cal.STAY_PAID["rehab"]),
                                       (2, ltch_fac, ltch_los, cal.STAY_PAID["long_term"])):
@@ -469,8 +484,9 @@ def _post_acute(c, m, lines, person, dest, dis, price, noise, snf_los, rehab_los
         lines.add(person=person[sel], claim=lines.claims(len(sel)), ctype=INSTITUTIONAL,
                   start=dis[sel], end=end, adm=dis[sel], dis=end, disp=DISP["01"],
                   bill=BILL["111"], rev=REV["0100"], facility=fac[sel], billing=fac[sel],
-                  allowed=paid, paid=paid, dx=dx[sel], event=ev[sel], cut=cf - paid,
-                  episode=episode[sel])
+                  allowed=paid, paid=paid, dx=dx[sel], event=ev[sel],
+                  cut=(cf - paid) * in_window(dis[sel], end, window_end[sel]),
+                  cut_all=cf - paid, episode=episode[sel])
     # Home health: consecutive 30-day periods from the day after discharge.
     sel = np.flatnonzero((dest == 3) & (dis < hi))
     _hh_periods(c, lines, person[sel], dis[sel] + 1, hh_periods[sel], hha[sel], price[sel],
@@ -489,18 +505,19 @@ def _hh_periods(c, lines, person, start, periods, hha, price, noise, dx, ev, cut
     p_end = np.minimum(p_start + 29, c.hi[person[idx]])
     cf = cal.HH_PERIOD_PAID * price[idx] * noise[idx] * (p_end - p_start + 1) / 30
     if cut is None:
-        in_window = np.zeros(len(idx), bool)
         reduction = np.zeros(len(idx))
         ep = -1
     else:
-        in_window = p_start <= window_end[idx]
-        reduction = np.where(in_window, cf * cut[idx], 0.0)
-        ep = np.where(in_window, episode[idx], -1)
+        inside = p_start <= window_end[idx]
+        reduction = np.where(inside, cf * cut[idx], 0.0)
+        ep = np.where(inside, episode[idx], -1)
     paid = cf - reduction
+    inside = reduction if cut is None else reduction * in_window(p_start, p_end,
+                                                                 window_end[idx])
     lines.add(person=person[idx], claim=lines.claims(len(idx)), ctype=INSTITUTIONAL,
               start=p_start, end=p_end, bill=BILL["329"], rev=REV["0023"], facility=hha[idx],
               billing=hha[idx], allowed=paid, paid=paid, dx=dx[idx], event=ev[idx],
-              cut=reduction, episode=ep)
+              cut=inside, cut_all=reduction, episode=ep)
 
 
 def _psych(rng, c, m, drivers, lines, events):
