@@ -58,6 +58,23 @@ def test_malformed_spec_names_the_file_and_field(tmp_path):
         load_model("team", spec_root=tmp_path)
 
 
+def test_pricing_by_episode_type_needs_the_ms_drg_among_the_risk_factors(tmp_path):
+    """Priced per episode type, every MS-DRG of the type would get one price unless the risk
+    multiplier carries the MS-DRG: a spec that forgets it is refused, naming the field."""
+    from apmlab.episodes.spec import SPEC_ROOT
+    folder = tmp_path / "bpci_a"
+    folder.mkdir()
+    text = (SPEC_ROOT / "bpci_a" / "my3.toml").read_text()
+    assert '"anchor_drg", ' in text
+    (folder / "my3.toml").write_text(text.replace('"anchor_drg", ', ""))
+    with pytest.raises(SpecError, match="risk_factors must include 'anchor_drg'"):
+        load_model("bpci_a", spec_root=tmp_path)
+    (folder / "my3.toml").write_text(text.replace('price_by = "episode_type"',
+                                                  'price_by = "hospital"'))
+    with pytest.raises(SpecError, match="pricing.price_by = 'hospital'"):
+        load_model("bpci_a", spec_root=tmp_path)
+
+
 def test_running_before_core_says_what_is_missing():
     with pytest.raises(ValueError, match="core stage's tables first"):
         episodes.run(engine.connect(), (2021, 2021))

@@ -6,6 +6,11 @@ hospital bed size) whose coefficients CMS computes by regression on baseline epi
 does the same on the episodes in the data: ordinary least squares of log capped episode
 payment on one-hot factor levels plus MS-DRG fixed effects, one fit per model over its
 non-canceled episodes. The regression runs on one numeric matrix per model, not row by row.
+A model priced per episode type (BPCI Advanced) lists ``anchor_drg`` among its factors: the
+MS-DRG is then a case-mix factor with a coefficient of its own, as in BPCI Advanced's
+patient case-mix model (Datagen 2018, "Understanding the BPCI Advanced Targets": MS-DRG is a
+patient characteristic of the risk model, so every episode of a clinical episode category
+gets the same target before case mix).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import numpy as np
 
 UNKNOWN = "unknown"  # the level of a factor that cannot be read from the data (04_episode.sql)
 FACTOR_COLUMNS = {"hcc_count": "hcc_count_band", "age_band": "age_band", "dual": "dual",
-                  "bed_size": "bed_size"}
+                  "bed_size": "bed_size", "anchor_drg": "anchor_drg"}
 
 
 def fit(
@@ -28,24 +33,33 @@ def fit(
     years does not take those years' payment level. It runs on the episodes whose factors are
     all known; level ``unknown`` (an HCC count with no claims in the year before the anchor,
     as in the first year of the data) gets the log of the mean known multiplier, so that such
-    episodes are standardised as an average episode, not as a year apart."""
+    episodes are standardised as an average episode, not as a year apart. A factor unknown
+    on every episode gets no coefficient."""
     unknown = sorted(set(factors) - FACTOR_COLUMNS.keys())
     if unknown:
         raise ValueError(f"specs/{model}: unknown risk factors {unknown}")
-    columns = ", ".join(FACTOR_COLUMNS[f] for f in factors)
+    columns = ", ".join(FACTOR_COLUMNS[f] for f in factors if f != "anchor_drg")
     data = con.execute(
-        f"SELECT anchor_drg, performance_year, {columns}, ln(capped_payment) AS y"
+        f"SELECT anchor_drg, performance_year, {columns + ', ' if columns else ''}"
+        "ln(capped_payment) AS y"
         " FROM episodes_capped WHERE model = $model AND NOT cancelled AND capped_payment > 0",
         {"model": model},
     ).fetchnumpy()
     values = {f: np.asarray(data[FACTOR_COLUMNS[f]]).astype(str) for f in factors}
+    # A factor the data never reveal (no HCC counts at all: no risk stage) is left out
+    # rather than leaving no episode to fit the others on.
+    factors = [f for f in factors if (values[f] != UNKNOWN).any()]
+    values = {f: values[f] for f in factors}
     known = np.ones(len(data["y"]), bool)
     for column in values.values():
         known &= column != UNKNOWN
     y = np.asarray(data["y"], dtype=float)[known]
     if len(y) < 2:
         return []
-    blocks = [_dummies(np.asarray(data["anchor_drg"])[known], keep_reference=True)[0],
+    # MS-DRG fixed effects, or an intercept when the MS-DRG is a factor of its own.
+    fixed = (np.ones((len(y), 1)) if "anchor_drg" in factors else
+             _dummies(np.asarray(data["anchor_drg"])[known], keep_reference=True)[0])
+    blocks = [fixed,
               _dummies(np.asarray(data["performance_year"])[known], keep_reference=False)[0]]
     names = []
     for factor in factors:

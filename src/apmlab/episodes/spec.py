@@ -23,6 +23,7 @@ CAP_METHODS = ("mean_plus_sd", "percentile")
 OVERLAP_RULES = ("cancel_earlier", "keep_earlier")
 YEAR_BASES = ("anchor_start", "anchor_end")
 QUALITY_MODES = ("cjr", "team")
+PRICE_CELLS = ("anchor_drg", "episode_type")  # what one benchmark price covers
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ def _model_spec(model: str, raw: dict) -> ModelSpec:
     _check(model, "episode.year_basis", episode["year_basis"], YEAR_BASES)
     _check(model, "pricing.cap_method", pricing["cap_method"], CAP_METHODS)
     _check(model, "quality.mode", quality["mode"], QUALITY_MODES)
+    _check(model, "pricing.price_by", pricing.get("price_by", "anchor_drg"), PRICE_CELLS)
+    if (pricing.get("price_by") == "episode_type"
+            and "anchor_drg" not in pricing.get("risk_factors", [])):
+        raise SpecError(f"specs/{model}: pricing.price_by = 'episode_type' prices every MS-DRG "
+                        "of an episode type alike, so risk_factors must include 'anchor_drg'")
     weights = pricing["baseline_weights"]
     if len(weights) != 3 or not math.isclose(sum(weights), 1.0, abs_tol=1e-6):
         raise SpecError(f"specs/{model}: pricing.baseline_weights must be 3 weights summing to 1")
@@ -116,6 +122,7 @@ def rule_rows(spec: ModelSpec, years: range) -> dict[str, list[tuple]]:
         float(q.get("good_reduction", 0.0)), float(q.get("excellent_threshold", math.inf)),
         float(q.get("excellent_reduction", 0.0)), float(q.get("positive_max", 0.0)),
         float(q.get("negative_max", 0.0)), bool(p["projected_trend"]),
+        p.get("price_by", "anchor_drg"),
     )
     year_rows, limit_rows, baseline_rows, discount_rows = [], [], [], []
     for year in years:
@@ -154,7 +161,8 @@ RULE_TABLES: dict[str, str] = {
         "retro_trend_bound DOUBLE, default_track VARCHAR, quality_mode VARCHAR, "
         "default_quality DOUBLE, quality_gate DOUBLE, good_threshold DOUBLE, "
         "good_reduction DOUBLE, excellent_threshold DOUBLE, excellent_reduction DOUBLE, "
-        "quality_positive_max DOUBLE, quality_negative_max DOUBLE, project_trend BOOLEAN"
+        "quality_positive_max DOUBLE, quality_negative_max DOUBLE, project_trend BOOLEAN, "
+        "price_by VARCHAR"
     ),
     "episodes_ref_year": (
         "model VARCHAR, year INTEGER, rules_year INTEGER, label VARCHAR, "

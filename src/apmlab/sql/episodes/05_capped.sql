@@ -3,7 +3,8 @@
 -- deviations (CJR, 510.300(b)(5)) or at a percentile (TEAM, BPCI Advanced: winsorisation
 -- at the 99th percentile: the smallest payment whose cumulative share of episodes reaches
 -- the percentile, i.e. the nearest-rank percentile). The cap applies to actual payments as well
--- (510.305(e)(1)(i)).
+-- (510.305(e)(1)(i)). price_cell is what one benchmark price covers: the MS-DRG, or the
+-- episode type for a model whose spec prices by episode type (BPCI Advanced).
 WITH ranked AS (
     SELECT
         e.*,
@@ -34,8 +35,11 @@ cap AS (
 SELECT
     r.* EXCLUDE (payment_rank),
     c.cap_amount,
-    least(r.actual_payment, coalesce(c.cap_amount, r.actual_payment)) AS capped_payment
+    least(r.actual_payment, coalesce(c.cap_amount, r.actual_payment)) AS capped_payment,
+    CASE WHEN m.price_by = 'episode_type' THEN r.episode_type ELSE r.anchor_drg END
+        AS price_cell
 FROM ranked AS r
+INNER JOIN episodes_ref_model AS m ON m.model = r.model
 LEFT JOIN cap AS c
     ON c.model = r.model
     AND c.anchor_drg = r.anchor_drg

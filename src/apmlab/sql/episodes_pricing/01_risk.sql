@@ -1,5 +1,6 @@
 -- Beneficiary (and hospital) risk multiplier per episode: exp of the sum of the episode's
--- factor coefficients (episodes_risk_coefficient, fitted in apmlab.episodes.risk), divided
+-- factor coefficients (episodes_risk_coefficient, fitted in apmlab.episodes.risk; the MS-DRG
+-- is one of them for models priced per episode type), divided
 -- by the mean over the model's non-canceled episodes of the same type so that risk
 -- adjustment is budget neutral (normalisation; 510.301(a), 512.545(a)). Years whose rules
 -- have no risk adjustment get 1.
@@ -20,6 +21,7 @@ WITH factors AS (
             OR (c.factor = 'age_band' AND c.level = e.age_band)
             OR (c.factor = 'dual' AND c.level = e.dual)
             OR (c.factor = 'bed_size' AND c.level = e.bed_size)
+            OR (c.factor = 'anchor_drg' AND c.level = e.anchor_drg)
         )
     GROUP BY e.episode_id, e.model, e.episode_type, e.cancelled, y.risk_adjusted
 )

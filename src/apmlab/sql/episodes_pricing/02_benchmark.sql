@@ -1,13 +1,15 @@
--- Benchmark prices per model, performance year and MS-DRG, for each hospital and region:
+-- Benchmark prices per model, performance year and price cell, for each hospital and region:
 -- the weighted mean of the baseline years' mean capped, risk-standardised episode payment
--- (capped payment / risk multiplier). Baseline = the 3 years before the performance year,
+-- (capped payment / risk multiplier). The price cell is the MS-DRG, or the episode type for a
+-- model whose spec prices by episode type (BPCI Advanced's clinical episode categories; the
+-- MS-DRG is then in the risk multiplier). Baseline = the 3 years before the performance year,
 -- weighted oldest to newest as the spec says (CJR equal, TEAM 17/33/50); each baseline year
--- is trended to the most recent one by the national change in mean payment for the MS-DRG
+-- is trended to the most recent one by the national change in mean payment for the cell
 -- (510.300(b)(1)). Baseline years missing from the data are left out and the weights of the
 -- rest rescaled; baseline_years says how many were used.
 -- projected_trend carries the benchmark from the latest baseline year to the performance
 -- year: the model's national annual growth in mean standardised payment over the baseline
--- years (a fixed-mix index: each MS-DRG weighted by its episodes in the latest baseline year),
+-- years (a fixed-mix index: each cell weighted by its episodes in the latest baseline year),
 -- compounded over the years between. It stands for CJR's update of target prices for
 -- Medicare payment updates (510.300(a)(2)), TEAM's prospective trend factor and BPCI
 -- Advanced's projected peer-group trend; 1 when the spec does not project or there is
@@ -15,7 +17,7 @@
 WITH ep AS (
     SELECT
         c.model,
-        c.anchor_drg,
+        c.price_cell,
         c.hospital_ccn,
         c.region,
         c.performance_year AS year,
@@ -25,9 +27,9 @@ WITH ep AS (
     WHERE NOT c.cancelled
 ),
 national AS (
-    SELECT model, anchor_drg, year, avg(standardized) AS mean_payment, count(*) AS episodes
+    SELECT model, price_cell, year, avg(standardized) AS mean_payment, count(*) AS episodes
     FROM ep
-    GROUP BY model, anchor_drg, year
+    GROUP BY model, price_cell, year
 ),
 baseline_span AS (
     SELECT b.model, b.year AS performance_year, min(n.year) AS oldest, max(n.year) AS newest
@@ -48,7 +50,7 @@ projection AS (
     INNER JOIN episodes_ref_model AS m ON m.model = s.model
     LEFT JOIN national AS new ON new.model = s.model AND new.year = s.newest
     LEFT JOIN national AS old
-        ON old.model = s.model AND old.year = s.oldest AND old.anchor_drg = new.anchor_drg
+        ON old.model = s.model AND old.year = s.oldest AND old.price_cell = new.price_cell
     WHERE old.mean_payment IS NOT NULL OR s.newest = s.oldest
     GROUP BY s.model, s.performance_year
 ),
@@ -56,7 +58,7 @@ trended AS (
     SELECT
         b.model,
         b.year AS performance_year,
-        ep.anchor_drg,
+        ep.price_cell,
         ep.hospital_ccn,
         ep.region,
         ep.year AS baseline_year,
@@ -65,10 +67,10 @@ trended AS (
     FROM episodes_ref_baseline AS b
     INNER JOIN ep ON ep.model = b.model AND ep.year = b.year - b.year_offset
     INNER JOIN national AS yearly
-        ON yearly.model = ep.model AND yearly.anchor_drg = ep.anchor_drg
+        ON yearly.model = ep.model AND yearly.price_cell = ep.price_cell
         AND yearly.year = ep.year
     INNER JOIN national AS latest
-        ON latest.model = ep.model AND latest.anchor_drg = ep.anchor_drg
+        ON latest.model = ep.model AND latest.price_cell = ep.price_cell
         AND latest.year = b.year - 1
 ),
 units AS (
@@ -77,16 +79,16 @@ units AS (
     SELECT 'region' AS level, region AS unit, trended.* FROM trended
 ),
 unit_year AS (
-    SELECT level, model, performance_year, anchor_drg, unit, baseline_year,
+    SELECT level, model, performance_year, price_cell, unit, baseline_year,
         max(weight) AS weight, avg(payment) AS mean_payment, count(*) AS episodes
     FROM units
-    GROUP BY level, model, performance_year, anchor_drg, unit, baseline_year
+    GROUP BY level, model, performance_year, price_cell, unit, baseline_year
 )
 SELECT
     u.level,
     u.model,
     u.performance_year,
-    u.anchor_drg,
+    u.price_cell,
     u.unit,
     sum(u.weight * u.mean_payment) / sum(u.weight) AS benchmark,
     sum(u.episodes) AS baseline_episodes,
@@ -94,4 +96,4 @@ SELECT
     coalesce(max(p.projected_trend), 1.0) AS projected_trend
 FROM unit_year AS u
 LEFT JOIN projection AS p ON p.model = u.model AND p.performance_year = u.performance_year
-GROUP BY u.level, u.model, u.performance_year, u.anchor_drg, u.unit
+GROUP BY u.level, u.model, u.performance_year, u.price_cell, u.unit

@@ -34,11 +34,11 @@ WITH priced AS (
     LEFT JOIN episodes_pricing_benchmark AS hb
         ON hb.level = 'hospital' AND hb.model = c.model
         AND hb.performance_year = c.performance_year
-        AND hb.anchor_drg = c.anchor_drg AND hb.unit = c.hospital_ccn
+        AND hb.price_cell = c.price_cell AND hb.unit = c.hospital_ccn
     LEFT JOIN episodes_pricing_benchmark AS rb
         ON rb.level = 'region' AND rb.model = c.model
         AND rb.performance_year = c.performance_year
-        AND rb.anchor_drg = c.anchor_drg AND rb.unit = c.region
+        AND rb.price_cell = c.price_cell AND rb.unit = c.region
 ),
 blended AS (
     SELECT
@@ -51,14 +51,14 @@ blended AS (
 market AS (
     SELECT
         b.model,
-        b.anchor_drg,
+        b.price_cell,
         b.region,
         b.performance_year,
         avg(b.capped_payment / b.risk_multiplier)
             / max(b.regional_benchmark * b.prospective_trend_factor) AS observed_trend
     FROM blended AS b
     WHERE NOT b.cancelled AND b.regional_benchmark IS NOT NULL
-    GROUP BY b.model, b.anchor_drg, b.region, b.performance_year
+    GROUP BY b.model, b.price_cell, b.region, b.performance_year
 ),
 trended AS (
     SELECT
@@ -70,7 +70,7 @@ trended AS (
         END AS retrospective_trend_factor
     FROM blended AS b
     LEFT JOIN market AS mk
-        ON mk.model = b.model AND mk.anchor_drg = b.anchor_drg
+        ON mk.model = b.model AND mk.price_cell = b.price_cell
         AND mk.region = b.region AND mk.performance_year = b.performance_year
 )
 SELECT
