@@ -20,10 +20,11 @@ SELECTION = 1_500.0      # participants' permanent extra spending
 
 
 def simulate(seed: int, cohorts=(2023,), effect=EFFECT, pre_trend=0.0, growth=0.0,
-             units=1_200, clusters=80) -> pd.DataFrame:
+             units=1_200, clusters=80, own_trend=0.0) -> pd.DataFrame:
     """Units in clusters; a third of the clusters participate, entering in ``cohorts``
     (round-robin); the effect is ``effect`` + ``growth`` x (years since entry); treated
-    units drift by ``pre_trend`` a year before entry (a parallel-trends violation)."""
+    units drift by ``pre_trend`` a year before entry (a parallel-trends violation), and by
+    ``own_trend`` a year throughout (participants selected on their trajectory)."""
     rng = np.random.default_rng(seed)
     cluster = rng.integers(0, clusters, units)
     participant = cluster < clusters // 3
@@ -49,6 +50,7 @@ def simulate(seed: int, cohorts=(2023,), effect=EFFECT, pre_trend=0.0, growth=0.
         + rng.normal(0, 4_000, len(df))
         + df["treat_post"] * (effect + growth * since)
         + pre_trend * before
+        + own_trend * df["treated"] * (df["year"] - YEARS[0])
     )
     df["true_effect"] = df["treat_post"] * (effect + growth * since)
     return df
@@ -81,6 +83,40 @@ def test_did_is_unbiased_and_its_interval_covers(replications, name):
     assert abs(mean - EFFECT) < 3 * se / np.sqrt(len(estimates))
     covered = sum(e.ci_low <= EFFECT <= e.ci_high for e in estimates)
     assert covered >= 25
+
+
+OWN_TREND = -250.0  # participants' spending falls this much a year, before and after entry
+
+
+@pytest.fixture(scope="module")
+def trending():
+    """30 panels whose participants were selected on a falling trajectory, one entry year
+    and two (staggered): plain and trend-adjusted estimators on each."""
+    rows = []
+    for seed in range(30):
+        one = simulate(100 + seed, own_trend=OWN_TREND)
+        two = simulate(200 + seed, cohorts=(2022, 2024), own_trend=OWN_TREND)
+        rows.append({"did": estimators.did(one, "spending"),
+                     "did_trend": estimators.did(one, "spending", trend=True),
+                     "did2s_trend": estimators.staggered(two, "spending", trend=True)})
+    return rows
+
+
+def test_participants_own_trend_biases_did_but_not_the_trend_adjusted_did(trending):
+    """With entry in 2023 and data to 2025, treated rows after entry lie on average 2.5
+    years further along the participants' falling trend than their pre-period mean (2019-
+    2022 averages 2020.5; 2023-2025 averages 2024): plain DiD reads 3.5 x OWN_TREND = -875
+    as an effect. The trend-adjusted estimators (one entry year and staggered) are unbiased
+    and cover the truth (same criteria as above)."""
+    plain = np.mean([r["did"].effect for r in trending])
+    assert plain - EFFECT == pytest.approx(3.5 * OWN_TREND, rel=0.2)
+    for name in ("did_trend", "did2s_trend"):
+        estimates = [r[name] for r in trending]
+        assert {e.estimator for e in estimates} == {name}
+        mean = np.mean([e.effect for e in estimates])
+        se = np.mean([e.se for e in estimates])
+        assert abs(mean - EFFECT) < 3 * se / np.sqrt(len(estimates))
+        assert sum(e.ci_low <= EFFECT <= e.ci_high for e in estimates) >= 25
 
 
 def test_naive_comparison_is_biased_by_selection(replications):

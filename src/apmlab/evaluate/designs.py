@@ -66,6 +66,7 @@ class ModelDesign:
     cluster: str
     exposure: str
     payments: tuple[Source, ...]
+    own_trend: bool = False
 
 
 _ACO_EXPOSURE = (
@@ -91,9 +92,13 @@ DESIGNS: tuple[ModelDesign, ...] = (
     ModelDesign("team", "Transforming Episode Accountability Model", "episode",
                 "episode_spending", BUNDLED_MODELS, False, "hospital", _BUNDLE_EXPOSURE,
                 (_payment("episode_reconciliation", "payment_episode.sql"),)),
+    # Voluntary: hospitals see their preliminary target prices (own history carried forward
+    # at a peer trend) before they commit, so those whose episode spending is falling join
+    # (Singletrack Analytics 2018, "Evaluating BPCI Advanced Target Factors in Episode
+    # Selection"); CJR and TEAM hospitals are assigned by CMS.
     ModelDesign("bpci_a", "BPCI Advanced", "episode", "episode_spending", BUNDLED_MODELS,
                 False, "hospital", _BUNDLE_EXPOSURE,
-                (_payment("episode_reconciliation", "payment_episode.sql"),)),
+                (_payment("episode_reconciliation", "payment_episode.sql"),), own_trend=True),
     ModelDesign("global_budget", "State global budget (total cost of care)", "beneficiary",
                 "spending", ("global_budget",), False, "county",
                 "treated: residents of the participating state(s) in the year before the start, "

@@ -76,42 +76,63 @@ class EventStudy:
     pretrend_p: float | None     # joint test that every pre-period coefficient is 0
 
 
-def did(panel: pd.DataFrame, outcome: str, vcov=CLUSTERED) -> Estimate:
+def did(panel: pd.DataFrame, outcome: str, vcov=CLUSTERED, trend: bool = False) -> Estimate:
     """Two-way fixed-effects difference-in-differences: outcome ~ treat_post | unit + year,
     weighted, CRV1 errors clustered on ``cluster_id``. Unbiased for a common effect; with
-    staggered entry and effects that change over time use :func:`staggered`."""
-    return did_outcomes(panel, [outcome], vcov)[0]
+    staggered entry and effects that change over time use :func:`staggered`. ``trend``
+    adds the participants' own linear trend (:func:`_with_trend`)."""
+    return did_outcomes(panel, [outcome], vcov, trend)[0]
 
 
-def did_outcomes(panel: pd.DataFrame, outcomes: list[str], vcov=CLUSTERED) -> list[Estimate]:
+def did_outcomes(panel: pd.DataFrame, outcomes: list[str], vcov=CLUSTERED,
+                 trend: bool = False) -> list[Estimate]:
     """:func:`did` for several outcomes in one pyfixest call (the fixed effects are
     projected out once)."""
-    panel = _supported(panel[[*DESIGN_COLUMNS, *outcomes]])
-    fit = pf.feols(f"{' + '.join(outcomes)} ~ treat_post | unit_id + year", data=panel,
-                   weights="weight", vcov=vcov)
+    panel, extra = _with_trend(_supported(panel[[*DESIGN_COLUMNS, *outcomes]]), trend)
+    fit = pf.feols(f"{' + '.join(outcomes)} ~ treat_post{extra} | unit_id + year",
+                   data=panel, weights="weight", vcov=vcov)
     fits = fit.to_list() if len(outcomes) > 1 else [fit]
-    return [_estimate("did", o, f, "treat_post", panel)
+    name = "did_trend" if trend else "did"
+    return [_estimate(name, o, f, "treat_post", panel)
             for o, f in zip(outcomes, fits, strict=True)]
 
 
-def did_exposure(panel: pd.DataFrame, outcome: str, vcov=CLUSTERED) -> Estimate:
+def _with_trend(panel: pd.DataFrame, trend: bool) -> tuple[pd.DataFrame, str]:
+    """With ``trend``, the panel gains ``treated_trend`` (years since the first entry, on
+    participants' rows; 0 on comparisons') and the formula the term: difference-in-
+    differences with a participant-specific linear trend (Wing, Simon and Bello-Gomez 2018,
+    Annu Rev Public Health 39). Parallel trends become parallel *deviations* from the
+    participants' own pre-period trend, the design for voluntary models whose participants
+    join knowing their spending is on its way down. It needs two pre-period years and costs
+    precision (the trend is extrapolated over the exposed years)."""
+    if not trend:
+        return panel, ""
+    first = panel.loc[panel["treated"] == 1, "cohort"].min()
+    return panel.assign(treated_trend=panel["treated"] * (panel["year"] - first)), \
+        " + treated_trend"
+
+
+def did_exposure(panel: pd.DataFrame, outcome: str, vcov=CLUSTERED,
+                 trend: bool = False) -> Estimate:
     """The DiD rescaled to the effect per *exposed* unit-period, by two-stage least squares
     with treat_post (attribution before the start, intent to treat) as the instrument for
     ``exposed`` (assignment that year), unit and year effects, CRV1 errors. Attributed
     beneficiaries who left the ACO and comparisons who joined one dilute the
     intent-to-treat effect; 2SLS divides by the difference in exposure they create (the
     Bloom / Wald estimator), assuming attribution changes spending only through exposure."""
-    panel = _supported(panel[[*DESIGN_COLUMNS, outcome]])
-    fit = pf.feols(f"{outcome} ~ 1 | unit_id + year | exposed ~ treat_post", data=panel,
-                   weights="weight", vcov=vcov)
-    return _estimate("did_exposure", outcome, fit, "exposed", panel)
+    panel, extra = _with_trend(_supported(panel[[*DESIGN_COLUMNS, outcome]]), trend)
+    fit = pf.feols(f"{outcome} ~ 1{extra} | unit_id + year | exposed ~ treat_post",
+                   data=panel, weights="weight", vcov=vcov)
+    name = "did_exposure_trend" if trend else "did_exposure"
+    return _estimate(name, outcome, fit, "exposed", panel)
 
 
-def staggered(panel: pd.DataFrame, outcome: str) -> Estimate:
+def staggered(panel: pd.DataFrame, outcome: str, trend: bool = False) -> Estimate:
     """Gardner's two-stage DiD (did2s): unit and year effects fitted on untreated rows only,
     then the average effect on treated rows. Robust to staggered entry with heterogeneous
     effects, the problem Callaway and Sant'Anna (2021) also solve; errors are the GMM-
-    corrected cluster errors of Butts and Gardner (2022).
+    corrected cluster errors of Butts and Gardner (2022). ``trend`` adds the participants'
+    common linear trend to the first stage (:func:`_with_trend`).
 
     It runs on cells (cluster x entry cohort x year weighted means, weighted by their total
     weight), because pyfixest's did2s variance builds dense unit dummies: one per
@@ -119,11 +140,11 @@ def staggered(panel: pd.DataFrame, outcome: str) -> Estimate:
     """
     cells = _cells(panel, outcome)
     untreated = (1 - cells["treat_post"]).groupby(cells["unit_id"]).transform("sum")
-    cells = cells[untreated >= 2]
-    fit = pf.did2s(cells, yname=outcome, first_stage="~ 0 | unit_id + year",
+    cells, extra = _with_trend(cells[untreated >= 2], trend)
+    fit = pf.did2s(cells, yname=outcome, first_stage=f"~ 0{extra} | unit_id + year",
                    second_stage="~ treat_post", treatment="treat_post",
                    cluster="cluster_id", weights="weight")
-    return _estimate("did2s", outcome, fit, "treat_post", cells)
+    return _estimate("did2s_trend" if trend else "did2s", outcome, fit, "treat_post", cells)
 
 
 def _cells(panel: pd.DataFrame, outcome: str, keys: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -143,7 +164,7 @@ def _cells(panel: pd.DataFrame, outcome: str, keys: tuple[str, ...] = ()) -> pd.
     return cells
 
 
-def by_entity(panel: pd.DataFrame, outcome: str) -> dict[str, Estimate]:
+def by_entity(panel: pd.DataFrame, outcome: str, trend: bool = False) -> dict[str, Estimate]:
     """One effect per participant entity (``entity_id`` of its treated rows): its units
     against every comparison unit, on cluster-year cells (:func:`_cells`), with the
     exposure-rescaled DiD where exposure differs from attribution, else the DiD. For episode
@@ -162,9 +183,9 @@ def by_entity(panel: pd.DataFrame, outcome: str) -> dict[str, Estimate]:
         data = pd.concat([own, comparison], ignore_index=True)
         try:
             if ((data["exposed"] - data["treat_post"]).abs() > 1e-9).any():
-                estimate = did_exposure(data, outcome, vcov="iid")
+                estimate = did_exposure(data, outcome, vcov="iid", trend=trend)
             else:
-                estimate = did(data, outcome, vcov="iid")
+                estimate = did(data, outcome, vcov="iid", trend=trend)
         except Exception:  # noqa: BLE001 - one entity's failure leaves the others
             continue
         results[str(entity)] = replace(estimate, estimator=f"{estimate.estimator}_cells")

@@ -219,6 +219,9 @@ def _effects(con) -> str:
                  ["text", "text", "text", "text", "rate", "percent", "text", "number"],
                  count_column=7) + (
         "<p class=\"note\">did: two-way fixed effects; did2s: Gardner two-stage (staggered "
-        "entry); naive: participants vs others after the start, no baseline adjustment "
+        "entry); did_exposure: DiD per exposed unit (attribution instruments exposure); "
+        "_trend: participants also get their own linear trend (voluntary models, whose "
+        "participants may join because their spending was already falling); naive: "
+        "participants vs others after the start, no baseline adjustment "
         f"(shown to expose selection). Verdict categories: {savings.SAVES}, {savings.MIXED}, "
         f"{savings.COSTS}, {savings.INCONCLUSIVE}.</p>")

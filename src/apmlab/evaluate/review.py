@@ -139,7 +139,7 @@ def _beneficiaries(con, design: ModelDesign, start: int, first: int | None,
         if not subset["treat_post"].sum() or not (subset["treated"] == 0).any():
             continue
         try:
-            result.effects.append((name, _primary(subset, design.outcome)))
+            result.effects.append((name, _primary(subset, design.outcome, design.own_trend)))
         except Exception as exc:  # noqa: BLE001 - a small subgroup may not be estimable
             result.caveats.append(f"subgroup {name} not estimated ({type(exc).__name__})")
     sources = set(con.execute("SELECT DISTINCT source FROM evaluate_exposure "
@@ -167,14 +167,15 @@ def _episodes(con, design: ModelDesign, first: int | None, last: int | None) -> 
     return result
 
 
-def _primary(data: pd.DataFrame, outcome: str) -> estimators.Estimate:
+def _primary(data: pd.DataFrame, outcome: str, trend: bool) -> estimators.Estimate:
     """did2s when treated units entered in different years (intent to treat); else the
-    exposure-rescaled DiD when attribution and exposure differ; else TWFE DiD."""
+    exposure-rescaled DiD when attribution and exposure differ; else TWFE DiD; each with
+    the participants' own trend when the design says so."""
     if data.loc[data["treated"] == 1, "cohort"].nunique() > 1:
-        return estimators.staggered(data, outcome)
+        return estimators.staggered(data, outcome, trend)
     if (data["exposed"] != data["treat_post"]).any():
-        return estimators.did_exposure(data, outcome)
-    return estimators.did(data, outcome)
+        return estimators.did_exposure(data, outcome, trend=trend)
+    return estimators.did(data, outcome, trend=trend)
 
 
 def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str, ...],
@@ -183,10 +184,13 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
     """Every estimate of one model; ``exposure`` is its exposed units (person-years or
     episodes) in all and per entity."""
     exposed, entity_exposed = exposure
-    primary = _primary(data, design.outcome)
+    primary = _primary(data, design.outcome, design.own_trend)
     effects = [(ALL, primary)]
     others = [o for o in outcomes if o != design.outcome or primary.estimator != "did"]
     effects += [(ALL, e) for e in estimators.did_outcomes(data, others)]
+    if design.own_trend:
+        effects += [(ALL, e) for e in estimators.did_outcomes(data, list(outcomes), trend=True)
+                    if e.outcome != design.outcome or primary.estimator != "did_trend"]
     effects.append((ALL, estimators.naive(data, design.outcome)))
     pre_years = data.loc[data["treated"] == 1, "year"] - data.loc[data["treated"] == 1, "cohort"]
     event = estimators.event_study(data, design.outcome) if (pre_years < -1).any() else None
@@ -194,7 +198,7 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
         "model": design.model, "first_year": start, "last_year": last}).fetchall()
     paid = sum(row[2] for row in payments) if payments else None
     net = savings.net_savings(primary, exposed, paid)
-    entities = _entities(data, design.outcome, entity_exposed, payments)
+    entities = _entities(data, design.outcome, entity_exposed, payments, design.own_trend)
     clusters = data.loc[data["treated"] == 1, "cluster_id"].nunique()
     caveats = []
     if paid is None:
@@ -205,7 +209,9 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
     if clusters < MIN_TREATED_CLUSTERS:
         caveats.append(f"only {clusters} participant cluster(s): intervals unreliable")
     if event is not None and event.pretrend_p is not None and event.pretrend_p < 0.05:
-        caveats.append(f"pre-period trends differ (p = {event.pretrend_p:.3f})")
+        caveats.append(f"pre-period trends differ (p = {event.pretrend_p:.3f})" + (
+            "; the estimate allows participants their own linear trend"
+            if design.own_trend else ""))
     return ModelResult(
         design=design, primary=primary, event=event, net=net,
         payment_sources=", ".join(dict.fromkeys(row[0] for row in payments)),
@@ -215,7 +221,7 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
 
 
 def _entities(data: pd.DataFrame, outcome: str, exposed: dict[str, float],
-              payments: list[tuple]) -> list[EntityResult]:
+              payments: list[tuple], trend: bool) -> list[EntityResult]:
     """Per-entity rows, for models with more than one participant entity. An entity's
     payments are its own records (0 when it has none, unknown when the model has none)."""
     treated = data[data["treated"] == 1]
@@ -233,7 +239,7 @@ def _entities(data: pd.DataFrame, outcome: str, exposed: dict[str, float],
         savings.net_savings(estimate, exposed.get(entity, 0.0),
                             None if paid is None else paid.get(entity, 0.0)),
         int(units[entity]), int(clusters[entity]))
-        for entity, estimate in estimators.by_entity(data, outcome).items()]
+        for entity, estimate in estimators.by_entity(data, outcome, trend).items()]
 
 
 SCORECARD_COLUMNS = [
