@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from apmlab.synth import SynthConfig, generate
@@ -27,6 +28,11 @@ RUNS = {
     "aco": replace(OFF, mssp_effect=-0.05, reach_effect=-0.06, entity_spread=0.0),
     "bundles": replace(OFF, cjr_effect=-0.30, bpci_a_effect=-0.20),
     "global_budget": replace(OFF, global_budget_growth_cut=0.03),
+    # Strong drift and selection, so that a few hospitals show it through the noise; CJR and
+    # TEAM (assigned first, at random) take one hospital each, so BPCI Advanced chooses from
+    # nearly all.
+    "drift": replace(OFF, hospital_trend_spread=0.10, bpci_a_selection=10.0,
+                     cjr_hospital_share=0.0, team_hospital_share=0.0),
 }
 EXCL = "paid_amount - coalesce(ime_amount, 0) - coalesce(dsh_amount, 0)"
 
@@ -145,3 +151,37 @@ def test_global_budget_slows_hospital_spending_in_maryland_only(runs):
     assert growth(on, "MD") / growth(off, "MD") == pytest.approx(0.97 ** 2, abs=0.002)
     assert growth(on, "PA") == pytest.approx(growth(off, "PA"))
     assert -6 < truth["models"]["global_budget"]["effect_pct"] < -1
+
+
+def test_bpci_a_hospitals_are_those_whose_post_acute_use_falls(runs):
+    """BPCI Advanced hospitals join on a falling trajectory (SynthConfig.bpci_a_selection):
+    the share of their inpatient discharges to post-acute care (SNF 03, rehab 62, long-term
+    hospital 63, home health 06) falls year after year, that of the other hospitals outside
+    the budget state does not. With a drift spread of 0.10 and near-deterministic selection
+    of the 15% of hospitals with the steepest fall, the participants' log share falls about
+    0.16 a year faster (1.6 standard deviations of the drift)."""
+    folder = runs["drift"][0]
+    rows = duckdb.sql(f"""
+        WITH stay AS (
+            SELECT facility_ccn AS ccn, year(claim_end_date) AS year,
+                   discharge_disposition_code IN ('03', '62', '63', '06') AS post_acute
+            FROM read_parquet('{folder}/medical_claim/*.parquet')
+            WHERE bill_type_code = '111' AND claim_line_number = 1
+              AND facility_ccn NOT LIKE '21%'   -- the budget state's hospitals
+        ), bpci AS (
+            SELECT ccn FROM read_parquet('{folder}/participation.parquet')
+            WHERE model = 'bpci_a'
+        ), other AS (
+            SELECT ccn FROM read_parquet('{folder}/participation.parquet')
+            WHERE model IN ('cjr', 'team') AND ccn IS NOT NULL
+        )
+        SELECT ccn IN (SELECT ccn FROM bpci) AS joined, year, ln(avg(post_acute::DOUBLE))
+        FROM stay WHERE ccn NOT IN (SELECT ccn FROM other)
+        GROUP BY ALL ORDER BY ALL""").fetchall()
+    slope = {}
+    for joined in (True, False):
+        points = [(year, value) for j, year, value in rows if j == joined]
+        years, values = zip(*points, strict=True)
+        slope[joined] = np.polyfit(years, values, 1)[0]
+    assert slope[True] < slope[False] - 0.08
+    assert abs(slope[False]) < 0.04

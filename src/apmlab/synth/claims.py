@@ -165,6 +165,7 @@ class Market:
     bundle_model: np.ndarray           # by provider index: index into BUNDLES, -1
     bundle_cut: np.ndarray             # by provider index: post-acute reduction (0..1)
     bundle_selection: np.ndarray       # by provider index: post-acute level factor
+    post_acute_drift: np.ndarray       # by provider index: this year's post-acute factor
     bundle_drgs: list[np.ndarray]      # per bundle model: bool over DRG table
     bundle_start: list[int]            # per bundle model: first day exposed
     bundle_window: list[int]
@@ -356,16 +357,20 @@ def _admissions(rng, c, m, drivers, lines, events, ep_sink):
     hosp = np.where(bad, pick(rng, m.surgical_hospitals, state), hosp)
     los = np.maximum(1, rng.poisson(DRG_LOS[drg])).astype(np.int32)
     # Post-acute destination.
+    # The hospital's drift moves both how many patients go to post-acute care and how long
+    # they stay in facilities.
+    drift = m.post_acute_drift[hosp]
     p = POST_ACUTE_P[kind].copy()
     p[:, :3] *= m.bundle_selection[hosp][:, None]
+    p[:, :4] *= drift[:, None]
     cum = np.cumsum(p[:, :4], axis=1)
     u = rng.random(k)
     dest = (u[:, None] >= cum).sum(axis=1)          # 0 snf, 1 rehab, 2 ltch, 3 hh, 4 home
     through_ed = rng.random(k) < p[:, 4]
-    snf_los = np.minimum(100, 1 + np.rint(rng.gamma(1.5, (cal.SNF_LENGTH_OF_STAY - 1) / 1.5,
-                                                     k))).astype(np.int32)
-    rehab_los = (1 + rng.poisson(12, k)).astype(np.int32)
-    ltch_los = (1 + rng.poisson(25, k)).astype(np.int32)
+    snf_los = np.minimum(100, 1 + np.rint(drift * rng.gamma(
+        1.5, (cal.SNF_LENGTH_OF_STAY - 1) / 1.5, k))).astype(np.int32)
+    rehab_los = (1 + np.rint(drift * rng.poisson(12, k))).astype(np.int32)
+    ltch_los = (1 + np.rint(drift * rng.poisson(25, k))).astype(np.int32)
     hh_periods = (1 + rng.poisson(cal.HH_POST_ACUTE_PERIODS - 1, k)).astype(np.int32)
     pa_len = np.select([dest == 0, dest == 1, dest == 2, dest == 3],
                        [snf_los, rehab_los, ltch_los, 30 * hh_periods], 0)

@@ -60,6 +60,16 @@ class SynthConfig:
     team_start: int = 2025
     team_hospital_share: float = 0.20
     bundle_selection: float = 0.05      # participants discharge less to post-acute, always
+    # Each IPPS hospital's own yearly drift in post-acute use (log points a year, mean 0,
+    # on the share discharged to SNF, rehab, long-term hospital or home health and on the
+    # facility stays' length): care redesign, new post-acute partners. The budget state's
+    # hospitals, paid the rate setter's rates, have none.
+    hospital_trend_spread: float = 0.06
+    # BPCI Advanced is voluntary and CMS shows applicants their preliminary target prices
+    # (their own history carried forward at a peer trend) before they commit: hospitals
+    # whose post-acute use is falling expect to beat them and join. Hospitals join with odds
+    # exp(-bpci_a_selection x their drift in standard deviations); 0 picks them at random.
+    bpci_a_selection: float = 3.0
     # Yearly cut in hospital payment growth in MD: 2.5, 4.9, 7.3% lower hospital payments
     # after 1-3 years, about 2.3% lower total spending on average, the order of the
     # Maryland All-Payer Model evaluation (RTI 2019: total Medicare spending 2.8% lower
@@ -107,7 +117,7 @@ def generate(
 
     report("providers", 0.0)
     providers = prov.build(beneficiaries, _rng(seed, 1))
-    world = _World(providers, beneficiaries, cfg, seed)
+    world = _World(providers, beneficiaries, cfg, seed, first)
     for name, table in (("provider", world.provider_table()),
                         ("participation", world.participation_table()),
                         ("budget_hospital_adjustment", world.budget_update_table(last))):
@@ -166,8 +176,9 @@ class _World:
     """Providers, market lookups, interventions and truth accumulators of one run."""
 
     def __init__(self, providers: prov.Providers, beneficiaries: int, cfg: SynthConfig,
-                 seed: int):
+                 seed: int, first: int):
         self.p = providers
+        self.first = first
         self.cfg = cfg
         self.seed = seed
         self.n_target = beneficiaries
@@ -214,15 +225,21 @@ class _World:
         self.practice_style = style
         # --- Bundled payments: disjoint sets of hospitals outside the budget state ----
         hospitals = np.flatnonzero((p.kind == "hospital") & (p.state != self.md))
-        shuffled = rng.permutation(hospitals)
+        trend_rng = _rng(seed, 5)
+        self.hospital_trend = np.zeros(len(p.npi))
+        self.hospital_trend[hospitals] = trend_rng.normal(0, cfg.hospital_trend_spread,
+                                                          len(hospitals))
         self.bundle_model = np.full(len(p.npi), -1)
         self.bundle_cut = np.zeros(len(p.npi))
         self.bundle_effect = {}
-        at = 0
-        for b, model in enumerate(BUNDLES):
-            share = getattr(cfg, f"{model}_hospital_share")
-            chosen = shuffled[at:at + max(1, round(len(hospitals) * share))]
-            at += len(chosen)
+        free = rng.permutation(hospitals)
+        for b in (BUNDLES.index("cjr"), BUNDLES.index("team"), BUNDLES.index("bpci_a")):
+            model = BUNDLES[b]
+            n = min(len(free), max(1, round(len(hospitals) * getattr(
+                cfg, f"{model}_hospital_share"))))
+            if model == "bpci_a":
+                free = free[self._join_order(free, trend_rng)]
+            chosen, free = free[:n], free[n:]
             effect = getattr(cfg, f"{model}_effect")
             for h in chosen:
                 e = effect * max(0.1, 1 + cfg.entity_spread * rng.normal())
@@ -258,6 +275,23 @@ class _World:
         self.risk_norm = None
         self.quota = None
         self.practice_norm = 1.0
+
+    def _join_order(self, candidates: np.ndarray, rng) -> np.ndarray:
+        """Candidates in the order they join a voluntary model (Gumbel top-k: a weighted
+        draw without replacement with odds exp(-bpci_a_selection x drift / spread))."""
+        spread = self.cfg.hospital_trend_spread
+        z = self.hospital_trend[candidates] / spread if spread > 0 else 0.0
+        return np.argsort(-(rng.gumbel(size=len(candidates)) - self.cfg.bpci_a_selection * z),
+                          kind="stable")
+
+    def post_acute_drift(self, year: int) -> np.ndarray:
+        """Each provider's factor this year on discharges to post-acute care and on the
+        length of facility stays: the hospital's own drift since the first year. Spending
+        moves with the product of the two, exp(2 x drift x t - 2 (spread t)^2), whose mean over
+        hospitals is 1: the drift leaves the national level of post-acute spending alone."""
+        t = year - self.first
+        spread = self.cfg.hospital_trend_spread
+        return np.exp(self.hospital_trend * t - (spread * t) ** 2)
 
     # --- tables -------------------------------------------------------------------------
     def provider_table(self) -> pa.Table:
@@ -470,6 +504,7 @@ class _World:
             teaching=self.teaching, md_hospital=self.md_hospital,
             bundle_model=self.bundle_model, bundle_cut=self.bundle_cut,
             bundle_selection=self.bundle_selection,
+            post_acute_drift=self.post_acute_drift(year),
             bundle_drgs=[np.isin([d.code for d in codes.DRGS], codes.BUNDLE_DRGS[b])
                          for b in BUNDLES],
             bundle_start=[pop.day(getattr(cfg, f"{b}_start")) for b in BUNDLES],
