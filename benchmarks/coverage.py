@@ -4,7 +4,9 @@ For each seed: generate a population with the default injected effects, load it,
 core (and, with --episodes, the bundled-payment) stage and the review, and compare each
 model's primary estimate (percent change in the outcome it targets) with the realised
 effect in truth.json. Prints, per model, the share of intervals that cover the truth (goal:
-93-97%), the median interval width, the mean bias and the same for the naive comparison.
+93-97%), the median interval width, the mean bias and the same for the naive comparison;
+for models whose payments the run computes (bundles, with --episodes), what they paid as a
+share of the estimated gross savings, over all seeds.
 
     .venv/bin/python benchmarks/coverage.py --seeds 100 --beneficiaries 10000
 """
@@ -50,7 +52,8 @@ def one_seed(seed: int, beneficiaries: int, with_episodes: bool, folder: Path) -
             rows.append({"seed": seed, "model": model, "estimator": estimate.estimator,
                          "primary": estimate is result.primary, "truth": true,
                          "estimate": estimate.effect_pct, "covered": low <= true <= high,
-                         "width": high - low, "clusters": result.n_treated_clusters})
+                         "width": high - low, "clusters": result.n_treated_clusters,
+                         "gross": result.net.gross, "paid": result.net.payments})
     con.close()
     return rows
 
@@ -61,14 +64,17 @@ def summarise(rows: list[dict]) -> None:
         kind = "primary" if r["primary"] else r["estimator"]
         groups[(r["model"], kind)].append(r)
     print(f"{'model':<14}{'estimator':<10}{'n':>5}{'coverage':>10}{'median width':>14}"
-          f"{'mean bias':>11}{'clusters':>10}")
+          f"{'mean bias':>11}{'clusters':>10}{'paid/gross':>12}")
     for (model, kind), rs in sorted(groups.items()):
         coverage = np.mean([r["covered"] for r in rs])
         width = np.median([r["width"] for r in rs])
         bias = np.mean([r["estimate"] - r["truth"] for r in rs])
         clusters = np.median([r["clusters"] for r in rs])
+        paid = [r for r in rs if r.get("paid") is not None]
+        share = (f"{sum(r['paid'] for r in paid) / sum(r['gross'] for r in paid):>12.0%}"
+                 if paid and kind == "primary" else f"{'':>12}")
         print(f"{model:<14}{kind:<10}{len(rs):>5}{coverage:>10.1%}{width:>13.1%}p"
-              f"{bias:>+10.2%}p{clusters:>10.0f}")
+              f"{bias:>+10.2%}p{clusters:>10.0f}{share}")
 
 
 def main() -> None:
