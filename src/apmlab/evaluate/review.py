@@ -7,8 +7,10 @@ Steps per model (designs in :mod:`apmlab.evaluate.designs`):
    model's first start), treated if later exposed, weighted on baseline covariates; or
    episodes at participant and non-participant hospitals;
 2. the primary estimate: Gardner's two-stage DiD when participants entered in different
-   years, else two-way fixed-effects DiD; both, the naive comparison and an event study
-   with its pre-trend test are kept in ``evaluation_effects`` / ``evaluation_event_study``;
+   years, else two-way fixed-effects DiD, with the participants' own linear trend where the
+   design says participants chose to join (BPCI Advanced); both, the naive comparison and an
+   event study with its pre-trend test are kept in ``evaluation_effects`` /
+   ``evaluation_event_study``;
 3. net savings (:mod:`apmlab.evaluate.savings`) and the verdict, in
    ``evaluation_scorecard``.
 """
