@@ -154,6 +154,28 @@ def test_comparison_episodes_follow_the_participants_case_mix_each_year():
     assert abs(balance.loc["age_85plus", "std_diff_after"]) < 0.05
 
 
+def test_balance_shows_participants_joining_on_a_falling_trend():
+    """Three pre-period years; the 5 participant hospitals' mean episode spending falls
+    1,000 a year, the 15 others' stays flat: the balance row hospital_trend shows about
+    -1,000 against about 0, a large standardised difference."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for h in range(20):
+        slope = -1_000 if h < 5 else 0
+        for year in (2020, 2021, 2022, 2023):
+            for _ in range(60):
+                rows.append({"unit_id": h, "year": year, "treated": int(h < 5),
+                             "cohort": 2023 if h < 5 else 0, "weight": 1.0,
+                             "episode_spending": 25_000 + slope * (year - 2020)
+                             + rng.normal(0, 3_000), "hcc_count_band": "1",
+                             "age_band": "65_74", "dual": "not_full_dual"})
+    row = panel.episode_balance(pd.DataFrame(rows)).set_index("covariate").loc[
+        "hospital_trend"]
+    assert row["mean_participants"] == pytest.approx(-1_000, abs=250)
+    assert row["mean_comparison"] == pytest.approx(0, abs=250)
+    assert row["std_diff_before"] < -1
+
+
 def test_raking_matches_every_column_of_the_treated_mix():
     """Two correlated categorical columns, treated rows older and more often dual: after
     raking, each column's weighted shares over the comparisons equal the treated shares;

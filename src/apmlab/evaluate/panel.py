@@ -33,7 +33,8 @@ BALANCE_COVARIATES = ("age", "female", "dual", "rural", "risk_score", "baseline_
 # target-price risk adjustment, 510.301(a), 512.545(a), and the MS-DRG), and the balance
 # rows shown for it; episode_spending is the baseline level, shown but not weighted on.
 EPISODE_CASE_MIX = ("anchor_drg", "age_band", "dual", "hcc_count_band")
-EPISODE_BALANCE = ("age_lt65", "age_85plus", "full_dual", "hcc_count", "episode_spending")
+EPISODE_BALANCE = ("age_lt65", "age_85plus", "full_dual", "hcc_count", "episode_spending",
+                   "hospital_trend")
 
 
 def query(name: str) -> str:
@@ -254,11 +255,25 @@ def rake(frame: pd.DataFrame, columns: tuple[str, ...], rounds: int = 25) -> np.
 
 
 def episode_balance(data: pd.DataFrame) -> pd.DataFrame:
-    """The balance table of an episode panel, on the episodes before the model's start."""
+    """The balance table of an episode panel, on the episodes before the model's start;
+    ``hospital_trend`` is the episode's hospital's yearly change in mean episode spending
+    over those years (a least-squares slope; none with fewer than two), the trend that
+    participants of a voluntary model may have joined on."""
     pre = data[data["year"] < data.loc[data["treated"] == 1, "cohort"].min()]
     band = pd.to_numeric(pre["hcc_count_band"].replace("4plus", "4"), errors="coerce")
     return balance(pre.assign(age_lt65=(pre["age_band"] == "lt65").astype(float),
                               age_85plus=(pre["age_band"] == "85plus").astype(float),
                               full_dual=(pre["dual"] == "full_dual").astype(float),
-                              hcc_count=band),
+                              hcc_count=band,
+                              hospital_trend=pre["unit_id"].map(_hospital_trends(pre))),
                    EPISODE_BALANCE, "weight")
+
+
+def _hospital_trends(pre: pd.DataFrame) -> pd.Series:
+    """Slope of each unit's yearly mean episode spending, per year (NaN under two years)."""
+    means = pre.groupby(["unit_id", "year"])["episode_spending"].mean().reset_index()
+    slopes = {}
+    for unit, rows in means.groupby("unit_id"):
+        if len(rows) >= 2:
+            slopes[unit] = float(np.polyfit(rows["year"], rows["episode_spending"], 1)[0])
+    return pd.Series(slopes, dtype=float)
