@@ -334,33 +334,37 @@ def test_team_regional_price_weights_baseline_17_33_50_and_bounds_the_retrospect
 
 
 def test_bpci_a_prices_an_episode_type_with_the_ms_drg_as_case_mix(run_episodes):
-    """BPCI Advanced (specs/bpci_a, price_by = episode_type): one benchmark per hospital and
-    clinical episode category, the MS-DRG a case-mix factor of the risk model (Datagen 2018).
-    CHF episodes (MS-DRG 291 and 292) in FL, 2021-2023, each year 6 of each MS-DRG at the
-    participant H (291 pays 20,000, 292 10,000) and at O (30,000 and 15,000). Every person
-    is alike (no HCC counts: no risk stage), so the fit of ln(payment) gives MS-DRG 292
-    ln(0.5) against 291 (the same mix at both hospitals every year). Multipliers normalised
-    to mean 1 over the type: 291 4/3, 292 2/3; H's standardised payment is 15,000 on every
-    episode. H has 24 baseline CHF episodes in 2021-2022 (12 of each MS-DRG, each under the
-    20 of low_volume_min), so its own history prices it alone (hospital weight 1, MY3): 2023
-    targets 15,000 x 4/3 = 20,000 and 15,000 x 2/3 = 10,000 before the 3% discount. Priced
-    per MS-DRG, each cell would have fallen under the volume floor and taken the region's
-    18,750 x 4/3 = 25,000."""
+    """BPCI Advanced (specs/bpci_a): one benchmark per hospital and clinical episode category,
+    the MS-DRG a case-mix factor of the risk model (price_by = episode_type, Datagen 2018),
+    on the 3 years ending 2 years before the performance year (baseline_lag = 2). CHF
+    episodes (MS-DRG 291 and 292) in FL, 2020-2024, each year 6 of each MS-DRG at the
+    participant H (291 pays 20,000, 292 10,000; in 2023 twice that) and at O (30,000 and
+    15,000). Every person is alike (no HCC counts: no risk stage), so the fit of ln(payment)
+    with year effects gives MS-DRG 292 ln(0.5) against 291. Multipliers normalised to mean 1
+    over the type: 291 4/3, 292 2/3; H's standardised payment is 15,000 in 2020-2022. The 2024
+    baseline is 2020-2022 (2023, the year just before, is left out): 36 CHF episodes at H
+    (18 of each MS-DRG, each under the 20 of low_volume_min), so its own history prices it
+    alone (hospital weight 1, MY3), national means are flat (trend factors 1): 2024 targets
+    15,000 x 4/3 = 20,000 and 15,000 x 2/3 = 10,000 before the 3% discount. Priced per
+    MS-DRG, each cell would have taken the region's price; with the 3 years just before,
+    2023's doubled payments would have raised H's benchmark to 20,000."""
     people, claims, n = [], [], 0
-    for year in (2021, 2022, 2023):
+    for year in range(2020, 2025):
         for ccn, (high, low) in ((HOSPITAL, (20000, 10000)), (OTHER_HOSPITAL, (30000, 15000))):
-            for drg, paid in (("291", high), ("292", low)):
+            factor = 2 if (ccn, year) == (HOSPITAL, 2023) else 1
+            for drg, paid in (("291", high * factor), ("292", low * factor)):
                 for _ in range(6):
                     n += 1
-                    people.append(person(f"P{n}", enrollment_start_date="2021-01-01",
-                                         enrollment_end_date="2023-12-31"))
+                    people.append(person(f"P{n}", birth_date="1950-06-01",  # 65-74 throughout
+                                         enrollment_start_date="2020-01-01",
+                                         enrollment_end_date="2024-12-31"))
                     claims.append(stay(f"A{n}", f"P{n}", f"{year}-03-01", f"{year}-03-04", drg,
                                        paid, ccn=ccn))
     con = run_episodes(models=("bpci_a",), eligibility=people, medical_claim=claims,
-                       participation=[participation("bpci_a", start="2023-01-01")])
+                       participation=[participation("bpci_a", start="2024-01-01")])
     priced = rows(con, "SELECT DISTINCT anchor_drg, hospital_weight, hospital_benchmark, "
                        "target_before_discount, target_price FROM episodes "
-                       "WHERE performance_year = 2023 AND hospital_ccn = $h ORDER BY 1",
+                       "WHERE performance_year = 2024 AND hospital_ccn = $h ORDER BY 1",
                   {"h": HOSPITAL})
     assert priced == [("291", 1.0, pytest.approx(15000), pytest.approx(20000),
                        pytest.approx(20000 * 0.97)),

@@ -58,9 +58,10 @@ def test_malformed_spec_names_the_file_and_field(tmp_path):
         load_model("team", spec_root=tmp_path)
 
 
-def test_pricing_by_episode_type_needs_the_ms_drg_among_the_risk_factors(tmp_path):
+def test_bpci_a_pricing_fields_are_checked(tmp_path):
     """Priced per episode type, every MS-DRG of the type would get one price unless the risk
-    multiplier carries the MS-DRG: a spec that forgets it is refused, naming the field."""
+    multiplier carries the MS-DRG: a spec that forgets it is refused, naming the field; so
+    are an unknown price cell and a baseline lag under one year."""
     from apmlab.episodes.spec import SPEC_ROOT
     folder = tmp_path / "bpci_a"
     folder.mkdir()
@@ -72,6 +73,9 @@ def test_pricing_by_episode_type_needs_the_ms_drg_among_the_risk_factors(tmp_pat
     (folder / "my3.toml").write_text(text.replace('price_by = "episode_type"',
                                                   'price_by = "hospital"'))
     with pytest.raises(SpecError, match="pricing.price_by = 'hospital'"):
+        load_model("bpci_a", spec_root=tmp_path)
+    (folder / "my3.toml").write_text(text.replace("baseline_lag = 2", "baseline_lag = 0"))
+    with pytest.raises(SpecError, match="baseline_lag must be a whole number of years >= 1"):
         load_model("bpci_a", spec_root=tmp_path)
 
 

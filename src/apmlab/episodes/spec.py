@@ -80,6 +80,10 @@ def _model_spec(model: str, raw: dict) -> ModelSpec:
     weights = pricing["baseline_weights"]
     if len(weights) != 3 or not math.isclose(sum(weights), 1.0, abs_tol=1e-6):
         raise SpecError(f"specs/{model}: pricing.baseline_weights must be 3 weights summing to 1")
+    lag = pricing.get("baseline_lag", 1)
+    if not isinstance(lag, int) or lag < 1:
+        raise SpecError(f"specs/{model}: pricing.baseline_lag must be a whole number of years "
+                        f">= 1, got {lag!r}")
     sources = {k: raw[k]["source"] for k in ("episode", "cancellation", "pricing", "quality")}
     sources.update({f"year {y}": v["source"] for y, v in raw["years"].items()})
     for extra in ("limits", "tracks"):
@@ -143,7 +147,10 @@ def rule_rows(spec: ModelSpec, years: range) -> dict[str, list[tuple]]:
                 loss = t.get(f"stop_loss_{hospital_type}", t["stop_loss"])
                 limit_rows.append((spec.model, year, str(track), hospital_type,
                                    float(t["stop_gain"]), float(loss)))
-        for offset, weight in zip((3, 2, 1), p["baseline_weights"], strict=True):
+        # The latest baseline year is baseline_lag years before the performance year.
+        lag = p.get("baseline_lag", 1) - 1
+        for offset, weight in zip((3 + lag, 2 + lag, 1 + lag), p["baseline_weights"],
+                                  strict=True):
             baseline_rows.append((spec.model, year, offset, float(weight)))
     return {
         "episodes_ref_model": [model_row],

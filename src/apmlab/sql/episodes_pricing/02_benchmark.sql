@@ -2,10 +2,11 @@
 -- the weighted mean of the baseline years' mean capped, risk-standardised episode payment
 -- (capped payment / risk multiplier). The price cell is the MS-DRG, or the episode type for a
 -- model whose spec prices by episode type (BPCI Advanced's clinical episode categories; the
--- MS-DRG is then in the risk multiplier). Baseline = the 3 years before the performance year,
+-- MS-DRG is then in the risk multiplier). Baseline = 3 years ending baseline_lag years before
+-- the performance year (episodes_ref_baseline's offsets; 1: the 3 years just before),
 -- weighted oldest to newest as the spec says (CJR equal, TEAM 17/33/50); each baseline year
--- is trended to the most recent one by the national change in mean payment for the cell
--- (510.300(b)(1)). Baseline years missing from the data are left out and the weights of the
+-- is trended to the most recent one in the data by the national change in mean payment for
+-- the cell (510.300(b)(1)). Baseline years missing from the data are left out and the weights of the
 -- rest rescaled; baseline_years says how many were used.
 -- projected_trend carries the benchmark from the latest baseline year to the performance
 -- year: the model's national annual growth in mean standardised payment over the baseline
@@ -69,9 +70,10 @@ trended AS (
     INNER JOIN national AS yearly
         ON yearly.model = ep.model AND yearly.price_cell = ep.price_cell
         AND yearly.year = ep.year
+    INNER JOIN baseline_span AS s ON s.model = b.model AND s.performance_year = b.year
     INNER JOIN national AS latest
         ON latest.model = ep.model AND latest.price_cell = ep.price_cell
-        AND latest.year = b.year - 1
+        AND latest.year = s.newest
 ),
 units AS (
     SELECT 'hospital' AS level, hospital_ccn AS unit, trended.* FROM trended
