@@ -54,7 +54,7 @@ class SynthConfig:
     cjr_start: int = 2022
     cjr_hospital_share: float = 0.25    # of short-term hospitals outside the budget state
     bpci_a_effect: float = -0.10
-    bpci_a_start: int = 2023
+    bpci_a_start: int = 2024            # CMS: BPCI Advanced's third cohort began 2024-01-01
     bpci_a_hospital_share: float = 0.15
     team_effect: float = -0.10
     team_start: int = 2025
