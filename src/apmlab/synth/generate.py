@@ -63,7 +63,10 @@ class SynthConfig:
     # Each IPPS hospital's own yearly drift in post-acute use (log points a year, mean 0,
     # on the share discharged to SNF, rehab, long-term hospital or home health and on the
     # facility stays' length): care redesign, new post-acute partners. The budget state's
-    # hospitals, paid the rate setter's rates, have none.
+    # hospitals, paid the rate setter's rates, have none. 0.06 with the selection below makes
+    # BPCI Advanced's reconciliation payments exceed its gross savings on average
+    # (benchmarks/coverage.py), as in its Model Years 1-2: episode payments 2.7% lower, a
+    # $65M net loss (Lewin Group, third evaluation report, 2021, as reported by TechTarget).
     hospital_trend_spread: float = 0.06
     # BPCI Advanced is voluntary and CMS shows applicants their preliminary target prices
     # (their own history carried forward at a peer trend) before they commit: hospitals
