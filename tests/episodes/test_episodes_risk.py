@@ -62,3 +62,19 @@ def test_a_level_of_one_year_does_not_take_that_years_payment_level():
     fitted = {(f, lvl): b for _, f, lvl, b in risk.fit(con, "bpci_a", ["hcc_count"])}
     assert fitted == pytest.approx({("hcc_count", "2"): math.log(1.4),
                                     ("hcc_count", "unknown"): math.log(1.1)})
+
+
+def test_a_level_collinear_with_the_year_effects_is_priced_as_the_reference():
+    """Everyone's age band changes with the year (65-74 in 2021, 75-84 in 2022: one cohort
+    ageing), so age cannot be told from the year effect: the 75-84 level gets 0, not an
+    arbitrary split of the year's payment level, and MS-DRG 292's log(0.5) against 291 is
+    still recovered."""
+    rows = [("bpci_a", drg, "1", band, "n", "le250", paid * growth, False, year)
+            for year, band, growth in ((2021, "65_74", 1.0), (2022, "75_84", 1.3))
+            for drg, paid in (("291", 20_000.0), ("292", 10_000.0)) for _ in range(3)]
+    con = engine.connect()
+    episodes._write(con, "episodes_capped", COLUMNS, rows)
+    fitted = {(f, lvl): b for _, f, lvl, b in
+              risk.fit(con, "bpci_a", ["anchor_drg", "age_band"])}
+    assert fitted == pytest.approx({("anchor_drg", "292"): math.log(0.5),
+                                    ("age_band", "75_84"): 0.0})

@@ -3,9 +3,10 @@
 CJR PY6-8 (42 CFR 510.301(a)) and TEAM (512.545(a)) adjust target prices by binary
 beneficiary factors (HCC count 0/1/2/3/4+, age bracket, dual or economic status; TEAM also
 hospital bed size) whose coefficients CMS computes by regression on baseline episodes. apmlab
-does the same on the episodes in the data: ordinary least squares of log capped episode
-payment on one-hot factor levels plus MS-DRG fixed effects, one fit per model over its
-non-canceled episodes. The regression runs on one numeric matrix per model, not row by row.
+does the same on the episodes in the data: ordinary least squares (pyfixest) of log capped
+episode payment on one-hot factor levels with MS-DRG and year fixed effects, one fit per
+model over its non-canceled episodes. A level collinear with the fixed effects (an age band
+that only one year has) is dropped by pyfixest and priced as the reference.
 A model priced per episode type (BPCI Advanced) lists ``anchor_drg`` among its factors: the
 MS-DRG is then a case-mix factor with a coefficient of its own, as in BPCI Advanced's
 patient case-mix model (Datagen 2018, "Understanding the BPCI Advanced Targets": MS-DRG is a
@@ -15,8 +16,12 @@ gets the same target before case mix).
 
 from __future__ import annotations
 
+import warnings
+
 import duckdb
 import numpy as np
+import pandas as pd
+import pyfixest as pf
 
 UNKNOWN = "unknown"  # the level of a factor that cannot be read from the data (04_episode.sql)
 FACTOR_COLUMNS = {"hcc_count": "hcc_count_band", "age_band": "age_band", "dual": "dual",
@@ -56,20 +61,24 @@ def fit(
     y = np.asarray(data["y"], dtype=float)[known]
     if len(y) < 2:
         return []
-    # MS-DRG fixed effects, or an intercept when the MS-DRG is a factor of its own.
-    fixed = (np.ones((len(y), 1)) if "anchor_drg" in factors else
-             _dummies(np.asarray(data["anchor_drg"])[known], keep_reference=True)[0])
-    blocks = [fixed,
-              _dummies(np.asarray(data["performance_year"])[known], keep_reference=False)[0]]
+    frame = {"y": y, "drg": np.asarray(data["anchor_drg"])[known].astype(str),
+             "year": np.asarray(data["performance_year"])[known]}
     names = []
     for factor in factors:
         matrix, levels = _dummies(values[factor][known], keep_reference=False)
-        blocks.append(matrix)
-        names.extend((factor, level) for level in levels)
+        for j, level in enumerate(levels):
+            frame[f"x{len(names)}"] = matrix[:, j]
+            names.append((factor, level))
     if not names:
         return []
-    beta, *_ = np.linalg.lstsq(np.hstack(blocks), y, rcond=None)
-    coefficient = dict(zip(names, beta[-len(names):].tolist(), strict=True))
+    # MS-DRG and year fixed effects; year only when the MS-DRG is a factor of its own.
+    fixed = "year" if "anchor_drg" in factors else "drg + year"
+    regressors = " + ".join(f"x{i}" for i in range(len(names)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyfixest's note on dropped collinear levels
+        fit = pf.feols(f"y ~ {regressors} | {fixed}", data=pd.DataFrame(frame), vcov="iid")
+    beta = fit.coef()
+    coefficient = {name: float(beta.get(f"x{i}", 0.0)) for i, name in enumerate(names)}
     rows = [(model, f, lvl, b) for (f, lvl), b in coefficient.items()]
     for factor in factors:
         if (values[factor] == UNKNOWN).any():
