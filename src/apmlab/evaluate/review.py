@@ -36,7 +36,6 @@ SUBGROUPS = {
     "aged_dual": ("enrollment_type", "aged_dual"), "disabled": ("enrollment_type", "disabled"),
     "esrd": ("enrollment_type", "esrd"),
 }
-MIN_TREATED_CLUSTERS = 5  # below this, cluster-robust intervals are unreliable (caveat)
 
 
 class Skipped(Exception):
@@ -68,6 +67,14 @@ class ModelResult:
     balance: pd.DataFrame | None = None
     caveats: list[str] = field(default_factory=list)
     entities: list[EntityResult] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """The pooled verdict: its interval is cluster-robust, so the participant clusters
+        count (:func:`savings.verdict`). Per-entity rows judge cells as independent and keep
+        their NetSavings.verdict."""
+        n = self.net
+        return savings.verdict(n.gross_low, n.net_low, n.net_high, self.n_treated_clusters)
 
 
 @dataclass
@@ -208,7 +215,7 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
     if primary.estimator == "did2s" and (data["exposed"] != data["treat_post"]).any():
         caveats.append("staggered entry: the did2s effect is per attributed (not per exposed) "
                        "person-year, so savings on exposed person-years are understated")
-    if clusters < MIN_TREATED_CLUSTERS:
+    if clusters < savings.MIN_CLUSTERS:
         caveats.append(f"only {clusters} participant cluster(s): intervals unreliable")
     if event is not None and event.pretrend_p is not None and event.pretrend_p < 0.05:
         caveats.append(f"pre-period trends differ (p = {event.pretrend_p:.3f})" + (
@@ -266,7 +273,7 @@ def scorecard(review: Review) -> pd.DataFrame:
         for e in r.entities:
             caveat = ("one entity against every comparison, on cluster-year cells" +
                       (f"; only {e.clusters} cluster(s): interval unreliable"
-                       if e.clusters < MIN_TREATED_CLUSTERS else ""))
+                       if e.clusters < savings.MIN_CLUSTERS else ""))
             rows.append(_card_row(r, e.entity_id, e.estimate, e.net, unit, None, caveat,
                                   e.participants, e.clusters))
     return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
@@ -276,10 +283,11 @@ def _card_row(r: ModelResult, entity: str, estimate: estimators.Estimate,
               n: savings.NetSavings, unit: str, pretrend: float | None, caveats: str,
               participants: int, clusters: int) -> list:
     low, high = estimate.ci_pct
+    verdict = r.verdict if entity == ALL else n.verdict
     return [r.design.model, entity, r.design.outcome, estimate.estimator, unit, estimate.effect,
             100 * estimate.effect_pct, 100 * low, 100 * high, n.exposed, n.gross, n.gross_low,
             n.gross_high, n.payments, r.payment_sources, n.net, n.net_low, n.net_high,
-            pretrend, n.verdict, caveats, participants, r.n_comparison, clusters]
+            pretrend, verdict, caveats, participants, r.n_comparison, clusters]
 
 
 def effects_table(review: Review) -> pd.DataFrame:

@@ -10,7 +10,7 @@ def run(ctx) -> review.Review:
     with ctx.console.status("evaluate: model review"):
         result = review.run(ctx.con)
     for r in result.results:
-        ctx.console.print(f"  {r.design.model}: {r.net.verdict}")
+        ctx.console.print(f"  {r.design.model}: {r.verdict}")
     return result
 
 
