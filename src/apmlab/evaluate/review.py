@@ -197,9 +197,9 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
     effects = [(ALL, primary)]
     others = [o for o in outcomes if o != design.outcome or primary.estimator != "did"]
     effects += [(ALL, e) for e in estimators.did_outcomes(data, others)]
-    if design.own_trend:
-        effects += [(ALL, e) for e in estimators.did_outcomes(data, list(outcomes), trend=True)
-                    if e.outcome != design.outcome or primary.estimator != "did_trend"]
+    with_trend = [o for o in outcomes if o != design.outcome or primary.estimator != "did_trend"]
+    if design.own_trend and with_trend:
+        effects += [(ALL, e) for e in estimators.did_outcomes(data, with_trend, trend=True)]
     effects.append((ALL, estimators.naive(data, design.outcome)))
     pre_years = data.loc[data["treated"] == 1, "year"] - data.loc[data["treated"] == 1, "cohort"]
     event = estimators.event_study(data, design.outcome) if (pre_years < -1).any() else None
