@@ -270,10 +270,12 @@ def episode_balance(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _hospital_trends(pre: pd.DataFrame) -> pd.Series:
-    """Slope of each unit's yearly mean episode spending, per year (NaN under two years)."""
+    """Slope of each unit's yearly mean episode spending, per year (NaN under two years):
+    the least-squares slope, sum of (x - mean x)(y - mean y) over sum of (x - mean x)^2."""
     means = pre.groupby(["unit_id", "year"])["episode_spending"].mean().reset_index()
-    slopes = {}
-    for unit, rows in means.groupby("unit_id"):
-        if len(rows) >= 2:
-            slopes[unit] = float(np.polyfit(rows["year"], rows["episode_spending"], 1)[0])
-    return pd.Series(slopes, dtype=float)
+    by_unit = means.groupby("unit_id")
+    dx = means["year"] - by_unit["year"].transform("mean")
+    dy = means["episode_spending"] - by_unit["episode_spending"].transform("mean")
+    sums = pd.DataFrame({"xy": dx * dy, "xx": dx * dx, "unit_id": means["unit_id"]}).groupby(
+        "unit_id").sum()
+    return (sums["xy"] / sums["xx"]).where(sums["xx"] > 0)
