@@ -235,9 +235,11 @@ class _World:
         self.bundle_model = np.full(len(p.npi), -1)
         self.bundle_cut = np.zeros(len(p.npi))
         self.bundle_effect = {}
+        # CMS assigns CJR and TEAM hospitals (taken first, at random); BPCI Advanced
+        # hospitals choose to join (taken from the rest in _join_order).
         free = rng.permutation(hospitals)
-        for b in (BUNDLES.index("cjr"), BUNDLES.index("team"), BUNDLES.index("bpci_a")):
-            model = BUNDLES[b]
+        for model in ("cjr", "team", "bpci_a"):
+            b = BUNDLES.index(model)
             n = min(len(free), max(1, round(len(hospitals) * getattr(
                 cfg, f"{model}_hospital_share"))))
             if model == "bpci_a":

@@ -6,8 +6,8 @@
 -- the performance year (episodes_ref_baseline's offsets; 1: the 3 years just before),
 -- weighted oldest to newest as the spec says (CJR equal, TEAM 17/33/50); each baseline year
 -- is trended to the most recent one in the data by the national change in mean payment for
--- the cell (510.300(b)(1)). Baseline years missing from the data are left out and the weights of the
--- rest rescaled; baseline_years says how many were used.
+-- the cell (510.300(b)(1)). Baseline years missing from the data are left out and the
+-- weights of the rest rescaled; baseline_years says how many were used.
 -- projected_trend carries the benchmark from the latest baseline year to the performance
 -- year: the model's national annual growth in mean standardised payment over the baseline
 -- years (a fixed-mix index: each cell weighted by its episodes in the latest baseline year),
