@@ -222,6 +222,22 @@ def test_a_panel_with_nothing_to_estimate_is_refused_not_fatal():
         estimators.did(panel, "y")
 
 
+def test_the_anchor_drg_counts_among_the_parameters():
+    """Six episodes at two hospitals over two years leave room for unit, year and treatment
+    terms, but not once three MS-DRG levels are absorbed as well: refused, not fatal."""
+    panel = pd.DataFrame({
+        "unit_id": [0, 0, 0, 1, 1, 1], "year": [2021, 2022, 2022, 2021, 2022, 2022],
+        "cluster_id": [0, 0, 0, 1, 1, 1], "treated": [0, 0, 0, 1, 1, 1],
+        "cohort": [0, 0, 0, 2022, 2022, 2022], "treat_post": [0, 0, 0, 0, 1, 1],
+        "exposed": [0, 0, 0, 0, 1, 1], "weight": [1.0] * 6,
+        "anchor_drg": ["469", "470", "521", "469", "470", "521"],
+        "y": [100.0, 104.0, 98.0, 90.0, 91.0, 95.0],
+    })
+    estimators.did(panel.drop(columns="anchor_drg"), "y")  # estimable without the MS-DRG
+    with pytest.raises(ValueError, match="too few observations"):
+        estimators.did(panel, "y")
+
+
 def test_per_entity_effects_on_cells_with_partial_exposure():
     """Participant clusters form 4 entities; a fifth of their post-entry rows are not
     exposed and the effect reaches exposed rows only. Each entity's cell estimate is per

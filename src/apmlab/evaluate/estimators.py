@@ -262,10 +262,11 @@ def _supported(panel: pd.DataFrame) -> pd.DataFrame:
                          "periods of units seen more than once")
     if kept["cluster_id"].nunique() < 2:
         raise ValueError("too few clusters to estimate clustered standard errors")
-    parameters = kept["unit_id"].nunique() + kept["year"].nunique()  # effects + treat_post
+    effects = [c for c in ("unit_id", "year", CASE_MIX) if c in kept.columns]
+    parameters = sum(kept[c].nunique() for c in effects)  # fixed effects + treat_post
     if len(kept) <= parameters:
         raise ValueError(f"too few observations to estimate: {len(kept)} rows for "
-                         f"{parameters} unit, year and treatment parameters")
+                         f"{parameters} fixed-effect and treatment parameters")
     return kept
 
 
