@@ -9,7 +9,7 @@ the story shows: estimated gross savings above 0 and payments above half of them
 reconciliation payments take most of the gross savings). The size of the demo
 (``apmlab.cli.DEMO_BENEFICIARIES``) was chosen with it.
 
-    .venv/bin/python benchmarks/demo_story.py --seeds 6 --beneficiaries 200000
+    .venv/bin/python benchmarks/demo_story.py --seeds 4 --beneficiaries 200000
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 from rich.console import Console
 
 from apmlab import pipeline
-from apmlab.cli import DEMO_YEARS
+from apmlab.cli import DEMO_BENEFICIARIES, DEMO_YEARS
 from apmlab.synth.generate import generate
 
 BUNDLES = ("cjr", "team", "bpci_a")
@@ -66,9 +66,9 @@ def summarise(rows: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--first-seed", type=int, default=21)
-    parser.add_argument("--beneficiaries", type=int, default=200_000)
+    parser.add_argument("--beneficiaries", type=int, default=DEMO_BENEFICIARIES)
     parser.add_argument("--jsonl", type=Path, help="append one line per model and seed here")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
