@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyfixest as pf
 import pytest
 
 from apmlab.evaluate import estimators
@@ -298,3 +299,48 @@ def test_episode_panels_absorb_the_anchor_drg():
     se = np.mean([e.se for e in with_drg])
     assert abs(mean - EFFECT) < 3 * se / np.sqrt(len(with_drg))
     assert se < 0.5 * np.mean([e.se for e in without])
+
+
+def hospital_years(seed: int, hospitals: int = 12, treated: int = 4) -> pd.DataFrame:
+    """Hospital-year cells, the first ``treated`` hospitals participating from 2023, each
+    with its own response (-1,000 on average, spread 1,500) and analysis weight."""
+    rng = np.random.default_rng(seed)
+    hospital = np.repeat(np.arange(hospitals), 5)
+    year = np.tile(np.arange(2020, 2025), hospitals)
+    participant = (hospital < treated).astype(int)
+    post = participant * (year >= 2023)
+    response = -1_000 + rng.normal(0, 1_500, hospitals)[hospital]
+    return pd.DataFrame({
+        "unit_id": hospital, "year": year, "cluster_id": hospital, "treated": participant,
+        "cohort": np.where(participant == 1, 2023, 0), "treat_post": post, "exposed": post,
+        "weight": rng.uniform(0.5, 2, len(hospital)),
+        "spending": rng.normal(20_000, 3_000, hospitals)[hospital]
+        + rng.normal(0, 800, len(hospital)) + response * post})
+
+
+def test_few_clusters_get_the_cluster_jackknife():
+    """4 participant hospitals of 12: the DiD's variance is the cluster jackknife (CV3,
+    MacKinnon, Nielsen and Webb 2023). Computed here from its definition: the 12 estimates
+    that each leave one hospital out, their squared deviations from the full estimate
+    summed, times pyfixest's small-sample factor G/(G-1) x (N-1)/(N-K) with G = 12
+    hospitals, N = 60 cells and K = 6 (the effect, 4 year effects and the intercept; the
+    hospital effects are nested in the clusters and not counted)."""
+    df = hospital_years(1)
+    estimate = estimators.did(df, "spending")
+    left_out = np.array([
+        pf.feols("spending ~ treat_post | unit_id + year", data=df[df["cluster_id"] != g],
+                 weights="weight").coef()["treat_post"] for g in range(12)])
+    jackknife = 12 / 11 * 59 / 54 * np.sum((left_out - estimate.effect) ** 2)
+    assert estimate.variance == "CRV3"
+    assert estimate.se ** 2 == pytest.approx(jackknife, rel=1e-6)
+
+
+def test_cv1_where_the_jackknife_cannot_or_need_not_refit():
+    """A single participant hospital (leaving it out leaves no participant), more than
+    JACKKNIFE_CLUSTERS clusters, and two-stage least squares (no jackknife in pyfixest)."""
+    one = hospital_years(2, treated=1)
+    many = hospital_years(3, hospitals=estimators.JACKKNIFE_CLUSTERS + 1)
+    assert estimators.did(one, "spending").variance == "CRV1"
+    assert estimators.did(many, "spending").variance == "CRV1"
+    assert estimators.did(hospital_years(4), "spending").variance == "CRV3"
+    assert estimators.did_exposure(hospital_years(4), "spending").variance == "CRV1"

@@ -9,7 +9,7 @@ from apmlab.evaluate.estimators import Estimate
 
 
 def estimate(effect: float, low: float, high: float) -> Estimate:
-    return Estimate("did", "spending", effect, 25.0, low, high, 0.01, 1000, 50, 10_000.0)
+    return Estimate("did", "spending", effect, 25.0, low, high, 0.01, 1000, 50, 10_000.0, "CRV1")
 
 
 def test_gross_savings_is_the_fall_in_spending_times_exposed_units():

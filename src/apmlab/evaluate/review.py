@@ -196,10 +196,13 @@ def _estimate(con, design: ModelDesign, data: pd.DataFrame, outcomes: tuple[str,
     primary = _primary(data, design.outcome, design.own_trend)
     effects = [(ALL, primary)]
     others = [o for o in outcomes if o != design.outcome or primary.estimator != "did"]
-    effects += [(ALL, e) for e in estimators.did_outcomes(data, others)]
+    # Secondary outcomes with CV1: the jackknife's refit per cluster, for every outcome of a
+    # large beneficiary panel, would cost minutes; the verdict rests on the primary estimate.
+    effects += [(ALL, e) for e in estimators.did_outcomes(data, others, estimators.CV1)]
     with_trend = [o for o in outcomes if o != design.outcome or primary.estimator != "did_trend"]
     if design.own_trend and with_trend:
-        effects += [(ALL, e) for e in estimators.did_outcomes(data, with_trend, trend=True)]
+        effects += [(ALL, e) for e in estimators.did_outcomes(data, with_trend, estimators.CV1,
+                                                              trend=True)]
     effects.append((ALL, estimators.naive(data, design.outcome)))
     pre_years = data.loc[data["treated"] == 1, "year"] - data.loc[data["treated"] == 1, "cohort"]
     event = estimators.event_study(data, design.outcome) if (pre_years < -1).any() else None
@@ -296,10 +299,11 @@ def effects_table(review: Review) -> pd.DataFrame:
         "estimator": e.estimator, "effect": e.effect, "se": e.se, "ci_low": e.ci_low,
         "ci_high": e.ci_high, "p_value": e.p_value, "effect_pct": 100 * e.effect_pct,
         "ci_low_pct": 100 * e.ci_pct[0], "ci_high_pct": 100 * e.ci_pct[1], "counterfactual_mean":
-        e.baseline, "observations": e.n_obs, "clusters": e.n_clusters,
+        e.baseline, "observations": e.n_obs, "clusters": e.n_clusters, "variance": e.variance,
     } for r in review.results for group, e in r.effects]
     return pd.DataFrame(rows, columns=[
-        "model", "subgroup", "outcome", "estimator", "effect", "se", "ci_low", "ci_high",
+        "model", "subgroup", "outcome", "estimator", "variance", "effect", "se", "ci_low",
+        "ci_high",
         "p_value", "effect_pct", "ci_low_pct", "ci_high_pct", "counterfactual_mean",
         "observations", "clusters"])
 
