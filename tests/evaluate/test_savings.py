@@ -56,6 +56,6 @@ def test_shared_losses_repaid_add_to_net_savings():
     (savings.MIN_CLUSTERS - 1, savings.INCONCLUSIVE)])
 def test_no_verdict_on_the_intervals_of_too_few_participant_clusters(clusters, expected):
     """A net-savings interval wholly above 0 says 'saves money' unless the pooled interval
-    rests on fewer than MIN_CLUSTERS participant clusters, where cluster-robust intervals
-    are too narrow to judge by (benchmarks/coverage.py: 88% coverage with 4 hospitals)."""
+    rests on fewer than MIN_CLUSTERS participant clusters (the rule's reasons are in the
+    savings module's docstring)."""
     assert savings.verdict(100.0, 50.0, 150.0, clusters) == expected

@@ -18,8 +18,8 @@ VERDICT_RULE = (
     "costs money if it is below 0; mixed if spending fell (gross-savings interval above 0) "
     "but the net-savings interval spans 0; inconclusive otherwise, including when the "
     "model's payments are not in the data or it has fewer than "
-    f"{savings.MIN_CLUSTERS} participant clusters (its intervals are then too narrow). "
-    "Net savings = gross savings - payments to "
+    f"{savings.MIN_CLUSTERS} participant clusters (its intervals then rest on a handful of "
+    "clusters). Net savings = gross savings - payments to "
     "participants; payments are recorded amounts, so the interval is the gross interval "
     "shifted by them."
 )

@@ -303,8 +303,7 @@ def effects_table(review: Review) -> pd.DataFrame:
     } for r in review.results for group, e in r.effects]
     return pd.DataFrame(rows, columns=[
         "model", "subgroup", "outcome", "estimator", "variance", "effect", "se", "ci_low",
-        "ci_high",
-        "p_value", "effect_pct", "ci_low_pct", "ci_high_pct", "counterfactual_mean",
+        "ci_high", "p_value", "effect_pct", "ci_low_pct", "ci_high_pct", "counterfactual_mean",
         "observations", "clusters"])
 
 

@@ -20,7 +20,7 @@ Verdict rule, on 95% intervals:
   model has fewer than :data:`MIN_CLUSTERS` participant clusters: cluster-robust intervals
   then rest on a handful of clusters. On synthetic data with 4 participant hospitals
   (benchmarks/coverage.py) CV1's nominal 95% intervals covered the truth 88% of the time;
-  the cluster jackknife the estimators now use where clusters are few covered 94%, but
+  the cluster jackknife the estimators use where clusters are few covered 94%, but
   CV1 remains where they are many (a national panel with 3 participant hospitals).
 """
 
