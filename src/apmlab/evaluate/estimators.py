@@ -165,10 +165,11 @@ def did_exposure(panel: pd.DataFrame, outcome: str, vcov=None,
     Bloom / Wald estimator), assuming attribution changes spending only through exposure."""
     panel, effects = _design(panel, [outcome])
     panel, extra = _with_trend(_supported(panel), trend)
+    vcov = vcov or CV1
     fit = pf.feols(f"{outcome} ~ 1{extra} | {effects} | exposed ~ treat_post",
-                   data=panel, weights="weight", vcov=vcov or CV1)
+                   data=panel, weights="weight", vcov=vcov)
     name = "did_exposure_trend" if trend else "did_exposure"
-    return _estimate(name, outcome, fit, "exposed", panel, vcov or CV1)
+    return _estimate(name, outcome, fit, "exposed", panel, vcov)
 
 
 def staggered(panel: pd.DataFrame, outcome: str, trend: bool = False) -> Estimate:
