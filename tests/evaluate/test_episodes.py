@@ -112,6 +112,25 @@ def test_episode_cells_give_the_episode_level_estimate(episode_con):
     assert cells.effect == pytest.approx(episode_level.effect, rel=1e-9)
 
 
+def test_hospitals_under_a_global_budget_are_no_comparison(episode_con):
+    """A hospital paid under a state's global budget, not the IPPS, leaves the comparison
+    group of a bundle; its episodes go with it and every other hospital stays."""
+    every = panel.episode_panel(episode_con, CJR)
+    comparison = every.loc[every["treated"] == 0, "episode_id"]
+    budget_ccn = sorted({e.split("-")[0] for e in comparison})[0]
+    episode_con.execute("BEGIN")
+    try:
+        episode_con.execute(
+            "INSERT INTO participation VALUES ('21', 'global_budget', NULL, $ccn, '21', "
+            "DATE '2021-01-01', NULL)", {"ccn": budget_ccn})
+        without = panel.episode_panel(episode_con, CJR)
+    finally:
+        episode_con.execute("ROLLBACK")
+    assert set(every["episode_id"]) - set(without["episode_id"]) == {
+        e for e in comparison if e.startswith(f"{budget_ccn}-")}
+    assert (without["treated"] == 0).any()
+
+
 def test_comparison_episodes_follow_the_participants_case_mix_each_year():
     """Other hospitals shift to 85+ patients (3,000 more per episode) from 10% of their
     episodes before 2023 to 60% after, participants stay at 10%, and nothing else changes:

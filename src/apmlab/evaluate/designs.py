@@ -77,8 +77,13 @@ _ACO_EXPOSURE = (
 )
 _BUNDLE_EXPOSURE = (
     "episodes anchored at participant hospitals from their start year, compared with "
-    "episodes at hospitals in no bundled-payment model"
+    "episodes at hospitals in no bundled-payment model and under no state global budget"
 )
+# Comparison hospitals of a bundle are paid under the IPPS, as its participants are (CJR:
+# 42 CFR 510.2, "participant hospital"; TEAM: 512.505, "TEAM participant"). Hospitals under
+# a state's global budget are paid at the state's rates instead (Maryland: Social Security
+# Act 1814(b)(3)); their revenue cap would bend the comparison's trend.
+_BUNDLE_NOT_COMPARED = (*BUNDLED_MODELS, "global_budget")
 
 DESIGNS: tuple[ModelDesign, ...] = (
     ModelDesign("mssp", "Medicare Shared Savings Program", "beneficiary", "spending",
@@ -87,17 +92,17 @@ DESIGNS: tuple[ModelDesign, ...] = (
     ModelDesign("reach", "ACO REACH", "beneficiary", "spending", ACO_MODELS, True, "practice",
                 _ACO_EXPOSURE, (_payment("reach_settlement", "payment_reach.sql"),)),
     ModelDesign("cjr", "Comprehensive Care for Joint Replacement", "episode",
-                "episode_spending", BUNDLED_MODELS, False, "hospital", _BUNDLE_EXPOSURE,
+                "episode_spending", _BUNDLE_NOT_COMPARED, False, "hospital", _BUNDLE_EXPOSURE,
                 (_payment("episode_reconciliation", "payment_episode.sql"),)),
     ModelDesign("team", "Transforming Episode Accountability Model", "episode",
-                "episode_spending", BUNDLED_MODELS, False, "hospital", _BUNDLE_EXPOSURE,
+                "episode_spending", _BUNDLE_NOT_COMPARED, False, "hospital", _BUNDLE_EXPOSURE,
                 (_payment("episode_reconciliation", "payment_episode.sql"),)),
     # Voluntary: hospitals see their preliminary target prices (own history carried forward
     # at a peer trend) before they commit, so those whose episode spending is falling join
     # (Singletrack Analytics 2018, "Evaluating BPCI Advanced Target Factors in Episode
     # Selection"); CJR and TEAM hospitals are assigned by CMS.
-    ModelDesign("bpci_a", "BPCI Advanced", "episode", "episode_spending", BUNDLED_MODELS,
-                False, "hospital", _BUNDLE_EXPOSURE,
+    ModelDesign("bpci_a", "BPCI Advanced", "episode", "episode_spending",
+                _BUNDLE_NOT_COMPARED, False, "hospital", _BUNDLE_EXPOSURE,
                 (_payment("episode_reconciliation", "payment_episode.sql"),), own_trend=True),
     ModelDesign("global_budget", "State global budget (total cost of care)", "beneficiary",
                 "spending", ("global_budget",), False, "county",
