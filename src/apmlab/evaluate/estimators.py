@@ -94,7 +94,7 @@ def clustered(panel: pd.DataFrame) -> dict[str, str]:
     variance and its intervals undercover; CV3 is the variance MacKinnon, Nielsen and Webb
     recommend instead ("Cluster-robust inference: a guide to empirical practice", J
     Econometrics 232(2), 2023). On benchmarks/coverage.py (100 seeds x 10,000; 4 to 8
-    participant hospitals of 20 to 30) BPCI Advanced's intervals covered 94-96% with it,
+    participant hospitals) BPCI Advanced's intervals covered 94-96% with it,
     88% with CV1; the global budget's (5 of 18 counties) 96%, 94% with CV1. It refits
     the model once without each cluster, hence the bound (with more clusters CV1 is close to
     CV3), and needs two treated and two comparison clusters, so that every refit still has
