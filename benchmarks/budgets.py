@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import duckdb
 
 from apmlab import budgets
-from common import generate_population, peak_memory_gb, population_parser, timed
+from common import generate_population, peak_memory_gb, population_parser, timed, work_folder
 
 CORE = """
 import sys
@@ -40,7 +38,7 @@ def main() -> None:
     parser = population_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     first, last = (int(y) for y in args.years.split("-"))
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-bench-budgets-"))
+    work = work_folder(args.workdir, "apmlab-bench-budgets-")
     data, database = work / "data", work / "core.duckdb"
     seconds: dict[str, float] = {}
     print(f"{args.beneficiaries:,} beneficiaries x {last - first + 1} years in {work}")

@@ -4,9 +4,12 @@ synthetic population and the arguments every claims-scale script takes."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,13 +46,25 @@ def generate_population(data: Path, beneficiaries: int, years: str,
         )
 
 
+def work_folder(workdir: Path | None, prefix: str) -> Path:
+    """``--workdir`` if given (kept for a rerun), else a temporary folder removed when the
+    script ends: at a million beneficiaries the data run to several GB, and folders left
+    behind by earlier runs once filled this machine's disk."""
+    if workdir is not None:
+        return workdir
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
+    return work
+
+
 def population_parser(description: str, years: str = "2021-2025") -> argparse.ArgumentParser:
     """The arguments every claims-scale benchmark takes: population size, years, work folder."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--beneficiaries", type=int, default=1_000_000)
     parser.add_argument("--years", default=years)
     parser.add_argument("--workdir", type=Path, default=None,
-                        help="reuse or keep the generated data here (default: a temp dir)")
+                        help="reuse or keep the generated data here "
+                        "(default: a temporary folder, removed at the end)")
     return parser
 
 

@@ -12,18 +12,23 @@ layer can be linked as <workdir>/data instead of generating one.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-from pathlib import Path
 
 from apmlab import core, engine, episodes, load
-from common import ModelClock, generate_population, peak_memory_gb, population_parser, timed
+from common import (
+    ModelClock,
+    generate_population,
+    peak_memory_gb,
+    population_parser,
+    timed,
+    work_folder,
+)
 
 
 def main() -> None:
     parser = population_parser(__doc__.splitlines()[0], "2022-2025")
     args = parser.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-episodes-"))
+    work = work_folder(args.workdir, "apmlab-episodes-")
     data = work / "data"
     seconds: dict[str, float] = {}
     print(f"{args.beneficiaries:,} beneficiaries, years {args.years}, in {work}")

@@ -16,10 +16,8 @@ chain only.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -29,7 +27,14 @@ from apmlab.mssp import assignment, benchmark, reconcile
 from apmlab.mssp.benchmark_spec import load_benchmark_spec
 from apmlab.mssp.table import write_table
 from apmlab.reach import benchmark as reach_benchmark
-from common import ModelClock, generate_population, peak_memory_gb, population_parser, timed
+from common import (
+    ModelClock,
+    generate_population,
+    peak_memory_gb,
+    population_parser,
+    timed,
+    work_folder,
+)
 
 CHAIN = ("assignment", "benchmark", "settlement")
 
@@ -51,7 +56,7 @@ def main() -> None:
                         help="reuse the database (input layer and core) of an earlier run")
     args = parser.parse_args()
     first, last = (int(y) for y in args.years.split("-"))
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-mssp-bench-"))
+    work = work_folder(args.workdir, "apmlab-mssp-bench-")
     data = work / "data"
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}

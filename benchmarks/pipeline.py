@@ -8,22 +8,20 @@ DuckDB scan of the same claim columns (the floor: reading the data once).
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
 import duckdb
 from rich.console import Console
 
 from apmlab import pipeline
-from common import generate_population, peak_memory_gb, population_parser, timed
+from common import generate_population, peak_memory_gb, population_parser, timed, work_folder
 
 
 def main() -> None:
     parser = population_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     first, last = (int(y) for y in args.years.split("-"))
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="apmlab-bench-"))
+    work = work_folder(args.workdir, "apmlab-bench-")
     data, out = work / "data", work / "out"
     seconds: dict[str, float] = {}
     print(f"{args.beneficiaries:,} beneficiaries x {last - first + 1} years in {work}")
